@@ -1,0 +1,32 @@
+"""What the registry knows about each algorithm."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal
+
+Family = Literal["centroid", "hierarchical", "density", "graph", "model", "exemplar"]
+Cost = Literal["linear", "n log n", "quadratic"]
+
+
+@dataclass(frozen=True)
+class AlgorithmSpec:
+    """One clustering algorithm.
+
+    factory(k, seed, precomputed, params) returns an unfitted scikit-learn style estimator.
+    `max_n` bounds n where the algorithm needs an n x n matrix or quadratic time; beyond it the
+    registry refuses and names `alternative`, which scales.
+    """
+
+    name: str
+    family: Family
+    needs_k: bool
+    precomputed: bool
+    cost: Cost
+    factory: Callable[[int | None, int, bool, dict[str, Any]], Any]
+    description: str
+    defaults: dict[str, Any] = field(default_factory=dict)
+    max_n: int | None = None
+    alternative: str | None = None
+    noise: bool = False  # may label points -1 (noise)
+    library: str = "scikit-learn"

@@ -1,0 +1,225 @@
+"""The `clusterlab` command: parses, calls the library, prints. No logic of its own."""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .errors import ClusterlabError, DataError, NotFoundError, ParameterError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Find good clusters in unlabelled data.")
+# Piped output keeps whole table rows rather than wrapping at Rich's default of 80 columns.
+out = Console(width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
+
+DataDir = typer.Option(None, "--data-dir", envvar="CLUSTERLAB_DATA",
+                       help="Folder holding clustbench/, tabular/ and images/ (for bundled names).")
+Label = typer.Option(None, "--label", help="Column (or .npz array) with ground truth; set aside, used only to score.")
+Seed = typer.Option(0, "--seed", help="Random seed; the same inputs and seed give the same output.")
+Missing = typer.Option("error", "--missing", help="Missing cells: error, impute (median / most frequent) or drop rows.")
+
+
+def _parse_params(pairs: list[str]) -> dict:
+    params = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise ParameterError(f"--param takes KEY=VALUE, got {pair!r}")
+        try:
+            params[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            params[key.strip()] = raw  # a bare word such as `full` stays a string
+    return params
+
+
+def _write_atomic(frame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    frame.to_csv(tmp, index=False)
+    tmp.replace(path)
+
+
+@app.command()
+def auto(
+    source: str = typer.Argument("wine", help="A file (CSV, Parquet, .npy/.npz, ...) or a bundled dataset name."),
+    output: Path = typer.Option(Path("clusterlab-out"), "-o", "--output", help="Folder for labels.csv and summary.json."),
+    label: Optional[str] = Label,
+    max_k: int = typer.Option(10, "--max-k", help="Largest number of clusters considered."),
+    missing: str = typer.Option("impute", "--missing", help="Missing cells: impute (default here), drop or error."),
+    seed: int = Seed,
+    data_dir: Optional[str] = DataDir,
+):
+    """The main job: choose an algorithm and k, cluster, score, write an output folder."""
+    from .pipeline import auto as run_auto, write_outputs
+
+    with err.status(f"clustering {source} ..."):
+        result = run_auto(source, label=label, data_dir=data_dir, max_k=max_k, seed=seed, missing=missing)
+    paths = write_outputs(result, output)
+    out.print(f"[bold]{result.dataset.describe()}[/bold]")
+    for note in result.notes:
+        out.print(f"  note: {note}")
+    for d in result.decisions:
+        out.print(f"  {d.step}: [bold]{d.choice}[/bold] ({d.reason})")
+    table = Table("score", "value", title="scores")
+    for name, value in {**result.internal, **(result.external or {})}.items():
+        table.add_row(name, f"{value:.4f}")
+    table.add_row("cluster sizes", ", ".join(map(str, result.balance["sizes"])))
+    out.print(table)
+    out.print(f"wrote {paths['labels']} and {paths['summary']} in {result.seconds:.1f} s")
+
+
+@app.command()
+def cluster(
+    source: str = typer.Argument(..., help="A file or a bundled dataset name."),
+    algorithm: str = typer.Option(..., "--algorithm", "-a", help="A registered algorithm (see `clusterlab algorithms`)."),
+    k: Optional[int] = typer.Option(None, "--k", "-k", help="Number of clusters, for algorithms that need it."),
+    output: Path = typer.Option(Path("labels.csv"), "-o", "--output", help="Where to write row,cluster."),
+    label: Optional[str] = Label,
+    param: List[str] = typer.Option([], "--param", "-p", help="Algorithm parameter KEY=VALUE (repeatable)."),
+    scale: str = typer.Option("auto", "--scale", help="auto, standard, minmax, robust or none."),
+    missing: str = Missing,
+    seed: int = Seed,
+    data_dir: Optional[str] = DataDir,
+):
+    """Run one algorithm and write its labels."""
+    import numpy as np
+    import pandas as pd
+
+    from .algorithms import fit_predict, get
+    from .data import load
+    from .metrics import external_scores
+    from .prep import encode
+
+    spec = get(algorithm)
+    params = _parse_params(param)
+    dataset = load(source, label=label, data_dir=data_dir, seed=seed)
+    encoding = encode(dataset, scale=scale, missing=missing)
+    with err.status(f"{spec.name} on {dataset.n:,} rows ..."):
+        result = fit_predict(spec.name, encoding.matrix, k, seed=seed, **params)
+    labels = result.labels
+    if encoding.rows is not None:
+        labels = np.full(dataset.n, -1, dtype=np.int64)
+        labels[encoding.rows] = result.labels
+    _write_atomic(pd.DataFrame({"row": np.arange(labels.size), "cluster": labels}), output)
+    for note in encoding.notes:
+        out.print(f"note: {note}")
+    noise = f", {result.n_noise} noise points" if result.n_noise else ""
+    out.print(f"{spec.name}: {result.n_clusters} clusters{noise} on {dataset.n:,} rows in {result.seconds:.2f} s "
+              f"-> {output}")
+    if dataset.truth is not None:
+        scores = external_scores(dataset.references, labels)
+        out.print("  " + "  ".join(f"{m}={v:.4f}" for m, v in scores.items()))
+
+
+@app.command()
+def algorithms():
+    """List the registered algorithms."""
+    from .algorithms import REGISTRY
+
+    table = Table("name", "family", "needs k", "distance matrix", "cost", "max n", "library", "description")
+    for column in table.columns[:7]:
+        column.no_wrap = True
+    for s in REGISTRY.values():
+        table.add_row(s.name, s.family, "yes" if s.needs_k else "no", "yes" if s.precomputed else "no", s.cost,
+                      f"{s.max_n:,}" if s.max_n else "-", s.library, s.description)
+    out.print(table)
+
+
+@app.command()
+def datasets(data_dir: Optional[str] = DataDir):
+    """List the datasets reachable by name."""
+    from .data import list_datasets
+
+    frame = list_datasets(data_dir)
+    table = Table(*frame.columns)
+    for row in frame.itertuples(index=False):
+        table.add_row(*map(str, row))
+    out.print(table)
+    if not (data_dir or __import__("os").environ.get("CLUSTERLAB_DATA")):
+        out.print("(pass --data-dir or set CLUSTERLAB_DATA to list the benchmark data too)")
+
+
+def _read_labels(path: Path, column: Optional[str]):
+    import numpy as np
+
+    from .data import load
+
+    if path.suffix == ".npy":
+        return load(path).features.ravel().astype(np.int64)
+    data = load(path)
+    frame = data.features
+    name = column or ("cluster" if "cluster" in frame.columns else frame.columns[-1])
+    if name not in frame.columns:
+        raise NotFoundError(f"no column {name!r} in {path.name}; columns: {', '.join(frame.columns)}")
+    values = frame[name]
+    if values.isna().any() or data.schema.column(name).kind == "categorical":
+        codes, _ = __import__("pandas").factorize(values)
+        return codes.astype(np.int64)
+    return values.to_numpy().astype(np.int64)
+
+
+@app.command()
+def evaluate(
+    labels: Path = typer.Argument(..., help="Labels to score: a CSV with a `cluster` column (or .npy)."),
+    truth: str = typer.Option(..., "--truth", help="Ground truth: a CSV/.npy of labels, or a bundled dataset name."),
+    truth_column: Optional[str] = typer.Option(None, "--truth-column", help="Column of the truth CSV (default: label, else last)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
+    data_dir: Optional[str] = DataDir,
+):
+    """Score labels against ground truth (ARI, NMI, AMI, ACC, purity, NCA)."""
+    from .data import load
+    from .metrics import external_scores
+
+    pred = _read_labels(labels, "cluster")
+    truth_path = Path(truth)
+    if truth_path.exists() and truth_path.suffix in (".csv", ".npy", ".parquet"):
+        try:
+            refs = [_read_labels(truth_path, truth_column or "label")]
+        except NotFoundError:
+            refs = [_read_labels(truth_path, truth_column)]
+    else:
+        dataset = load(truth, data_dir=data_dir)
+        if dataset.truth is None:
+            raise DataError(f"{truth} has no ground truth to score against")
+        refs = dataset.references
+    scores = external_scores(refs, pred)
+    if as_json:
+        print(json.dumps(scores))
+        return
+    table = Table("score", "value")
+    for name, value in scores.items():
+        table.add_row(name, f"{value:.4f}")
+    out.print(table)
+
+
+def main() -> None:
+    import click
+
+    warnings.filterwarnings("ignore", module="sklearn")
+    try:
+        code = app(standalone_mode=False)
+    except ClusterlabError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        err.print("interrupted")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,187 @@
+"""Readers for tables (CSV, Parquet) and numeric arrays (.npy, .npz), with schema inference."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError, NotFoundError
+from .dataset import Column, Dataset, Schema, array_schema, encode_truth
+
+BOOLEAN_WORDS = {"true": 1.0, "false": 0.0, "yes": 1.0, "no": 0.0, "y": 1.0, "n": 0.0, "t": 1.0, "f": 0.0}
+# A text column is taken for a numeric one with stray cells when at least this share of its
+# non-blank cells parse as numbers; below it, it is a genuine categorical column.
+NUMERIC_SHARE = 0.9
+
+
+def _sniff_separator(path: Path) -> str:
+    opener = __import__("gzip").open if path.suffix == ".gz" else open
+    with opener(path, "rt", newline="", errors="replace") as handle:
+        sample = handle.read(64 * 1024)
+    if not sample.strip():
+        raise DataError(f"{path.name} is empty: it holds no header and no rows")
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def read_frame(path: Path, sep: str | None = None) -> pd.DataFrame:
+    """Raw table from CSV (optionally gzipped) or Parquet, strings kept as strings."""
+    if not path.exists():
+        raise NotFoundError(f"no such file: {str(path)!r}")
+    if path.stat().st_size == 0:
+        raise DataError(f"{path.name} is empty: it holds no header and no rows")
+    suffixes = "".join(path.suffixes[-2:]).lower()
+    try:
+        if suffixes.endswith((".parquet", ".pq")):
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(path, sep=sep or _sniff_separator(path), skipinitialspace=True)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as exc:
+        raise DataError(f"cannot read {path.name} as a table: {str(exc).splitlines()[0]}") from None
+    if frame.shape[1] == 0:
+        raise DataError(f"{path.name} has no columns")
+    if frame.shape[0] == 0:
+        raise DataError(f"{path.name} has a header but no rows")
+    return frame
+
+
+def _row_label(frame: pd.DataFrame, position: int) -> str:
+    # Row numbers as a spreadsheet shows them: the header is line 1.
+    return f"line {position + 2}"
+
+
+def _infer_column(frame: pd.DataFrame, name: str) -> tuple[pd.Series, Column]:
+    s = frame[name]
+    n_missing = int(s.isna().sum())
+    if pd.api.types.is_bool_dtype(s):
+        out = s.astype("float64")
+        return out, Column(name, "boolean", n_missing, int(out.nunique()))
+    if pd.api.types.is_numeric_dtype(s):
+        out = s.astype("float64")
+        bad = np.isinf(out.to_numpy())
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            raise DataError(
+                f"column {name!r} holds an infinite value at {_row_label(frame, pos)} "
+                f"({int(bad.sum())} in all); replace it with a finite number or leave the cell empty"
+            )
+        values = set(out.dropna().unique().tolist())
+        kind = "boolean" if values and values <= {0.0, 1.0} and len(values) == 2 else "numeric"
+        return out, Column(name, kind, n_missing, len(values))
+    text = s.astype("string").str.strip()
+    text = text.mask(text == "")
+    n_missing = int(text.isna().sum())
+    present = text.dropna()
+    if present.empty:
+        return text.astype(object), Column(name, "categorical", n_missing, 0)
+    lowered = present.str.lower()
+    if lowered.isin(BOOLEAN_WORDS.keys()).all() and lowered.nunique() <= 2:
+        out = text.str.lower().map(BOOLEAN_WORDS).astype("float64")
+        return out, Column(name, "boolean", n_missing, int(lowered.nunique()))
+    numbers = pd.to_numeric(present, errors="coerce")
+    parsed = numbers.notna()
+    if parsed.all():
+        out = pd.to_numeric(text, errors="coerce").astype("float64")
+        if np.isinf(out.to_numpy()).any():
+            pos = int(np.flatnonzero(np.isinf(out.to_numpy()))[0])
+            raise DataError(
+                f"column {name!r} holds an infinite value at {_row_label(frame, pos)}; "
+                "replace it with a finite number or leave the cell empty"
+            )
+        return out, Column(name, "numeric", n_missing, int(out.nunique()))
+    if parsed.mean() >= NUMERIC_SHARE:
+        first = present.index[~parsed.to_numpy()][0]
+        pos = frame.index.get_loc(first)
+        raise DataError(
+            f"column {name!r} is numeric but {_row_label(frame, pos)} holds the text "
+            f"{str(present[first])!r} ({int((~parsed).sum())} such cells); fix those cells, "
+            "or leave them empty to mark them missing"
+        )
+    return text.astype(object), Column(name, "categorical", n_missing, int(present.nunique()))
+
+
+def infer_schema(frame: pd.DataFrame) -> tuple[pd.DataFrame, Schema]:
+    """Typed copy of `frame` and its schema: numbers as float64, booleans as 0/1, text as str."""
+    columns, data = [], {}
+    for name in frame.columns:
+        series, column = _infer_column(frame, name)
+        data[str(name)] = series.reset_index(drop=True)
+        columns.append(Column(str(name), column.kind, column.n_missing, column.n_unique))
+    typed = pd.DataFrame(data)
+    return typed, Schema(tuple(columns))
+
+
+def read_table(path: str | Path, label: str | None = None, sep: str | None = None,
+               name: str | None = None) -> Dataset:
+    """A CSV or Parquet table; `label` names a ground-truth column to set aside."""
+    path = Path(path)
+    frame = read_frame(path, sep)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    truth = truth_names = None
+    if label is not None:
+        if label not in frame.columns:
+            raise NotFoundError(
+                f"no column {label!r} in {path.name}; its columns are: {', '.join(frame.columns[:20])}"
+                + (" ..." if frame.shape[1] > 20 else "")
+            )
+        truth, truth_names = encode_truth(frame.pop(label))
+        if frame.shape[1] == 0:
+            raise DataError(f"{path.name} has no feature columns besides the label {label!r}")
+    typed, schema = infer_schema(frame)
+    return Dataset(name or path.stem, typed, schema, truth=truth, truth_names=truth_names or (),
+                   meta={"source": str(path)})
+
+
+def _check_array(array: np.ndarray, source: str) -> np.ndarray:
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        raise DataError(f"{source} holds {array.dtype} values; clusterlab needs numbers")
+    if array.ndim == 1:
+        array = array.reshape(-1, 1)
+    if array.ndim == 0 or array.shape[0] == 0:
+        raise DataError(f"{source} is empty: it holds no rows")
+    if np.issubdtype(array.dtype, np.floating) and np.isinf(array).any():
+        row = int(np.argwhere(np.isinf(array))[0][0])
+        raise DataError(f"{source} holds an infinite value in row {row}; replace it with a finite number")
+    return array
+
+
+_FEATURE_KEYS = ("X", "x", "data", "features")
+_LABEL_KEYS = ("y", "labels", "target", "label")
+
+
+def read_numpy(path: str | Path, label: str | None = None, name: str | None = None) -> Dataset:
+    """A `.npy` matrix, or a `.npz` archive with a feature array and optionally labels."""
+    path = Path(path)
+    if not path.exists():
+        raise NotFoundError(f"no such file: {str(path)!r}")
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise DataError(f"cannot read {path.name} as NumPy data: {str(exc).splitlines()[0]}") from None
+    truth, truth_names = None, ()
+    if isinstance(loaded, np.ndarray):
+        array = loaded
+    else:
+        with loaded:
+            keys = list(loaded.keys())
+            feature_key = next((k for k in _FEATURE_KEYS if k in keys), keys[0] if len(keys) == 1 else None)
+            if feature_key is None:
+                raise DataError(f"{path.name} holds arrays {keys}; name the features 'X' or 'data'")
+            label_key = label or next((k for k in _LABEL_KEYS if k in keys), None)
+            if label is not None and label not in keys:
+                raise NotFoundError(f"no array {label!r} in {path.name}; it holds {keys}")
+            array = loaded[feature_key]
+            if label_key is not None:
+                truth, truth_names = encode_truth(loaded[label_key].ravel())
+    array = _check_array(array, path.name)
+    if truth is not None and truth.shape[0] != array.shape[0]:
+        raise DataError(f"{path.name}: {truth.shape[0]} labels for {array.shape[0]} rows")
+    if array.ndim == 2:
+        array = array.astype(np.float64, copy=False)
+    return Dataset(name or path.stem, array, array_schema(array), truth=truth,
+                   truth_names=truth_names, meta={"source": str(path)})

@@ -1,0 +1,161 @@
+"""Internal scores: how good a clustering looks from the data alone.
+
+Points labelled noise (-1) are left out. Scores that cost O(n^2) (silhouette, Dunn, DBCV)
+work on a stratified random sample above `sample_size` points, so they stay bounded for
+large n; pass `sample_size=None` for the exact value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.sparse.csgraph import minimum_spanning_tree
+from sklearn import metrics as skm
+from sklearn.metrics import pairwise_distances, pairwise_distances_chunked
+
+DEFAULT_SAMPLE = 5000
+
+
+def _clean(x, labels) -> tuple[np.ndarray, np.ndarray]:
+    x = np.asarray(x)
+    labels = np.asarray(labels).ravel()
+    keep = labels >= 0
+    return x[keep], labels[keep]
+
+
+def _valid(labels: np.ndarray) -> bool:
+    k = np.unique(labels).size
+    return 2 <= k < labels.size
+
+
+def sample_indices(labels: np.ndarray, size: int | None, seed: int = 0) -> np.ndarray:
+    """At most `size` indices, drawn per cluster in proportion to its size (each keeps >= 2)."""
+    n = labels.size
+    if size is None or n <= size:
+        return np.arange(n)
+    rng = np.random.default_rng(seed)
+    picked = []
+    for c in np.unique(labels):
+        members = np.flatnonzero(labels == c)
+        take = min(members.size, max(2, int(round(size * members.size / n))))
+        picked.append(rng.choice(members, take, replace=False))
+    return np.sort(np.concatenate(picked))
+
+
+def silhouette(x, labels, sample_size: int | None = DEFAULT_SAMPLE, seed: int = 0) -> float:
+    x, labels = _clean(x, labels)
+    if not _valid(labels):
+        return float("nan")
+    idx = sample_indices(labels, sample_size, seed)
+    if not _valid(labels[idx]):
+        return float("nan")
+    return float(skm.silhouette_score(x[idx], labels[idx]))
+
+
+def silhouette_samples(x, labels) -> np.ndarray:
+    x, labels = _clean(x, labels)
+    return skm.silhouette_samples(x, labels)
+
+
+def calinski_harabasz(x, labels) -> float:
+    x, labels = _clean(x, labels)
+    return float(skm.calinski_harabasz_score(x, labels)) if _valid(labels) else float("nan")
+
+
+def davies_bouldin(x, labels) -> float:
+    x, labels = _clean(x, labels)
+    return float(skm.davies_bouldin_score(x, labels)) if _valid(labels) else float("nan")
+
+
+def dunn(x, labels, sample_size: int | None = DEFAULT_SAMPLE, seed: int = 0) -> float:
+    """Smallest distance between points of different clusters over the largest cluster diameter."""
+    x, labels = _clean(x, labels)
+    if not _valid(labels):
+        return float("nan")
+    idx = sample_indices(labels, sample_size, seed)
+    x, labels = x[idx], labels[idx]
+    min_between, max_within = np.inf, 0.0
+    start = 0
+    for block in pairwise_distances_chunked(x):
+        rows = labels[start: start + block.shape[0]]
+        same = rows[:, None] == labels[None, :]
+        if (~same).any():
+            min_between = min(min_between, float(block[~same].min()))
+        max_within = max(max_within, float(block[same].max()))
+        start += block.shape[0]
+    return float(min_between / max_within) if max_within > 0 else float("nan")
+
+
+def dbcv(x, labels, sample_size: int | None = 2000, seed: int = 0) -> float:
+    """Density-Based Clustering Validation (Moulavi et al., SDM 2014), in [-1, 1].
+
+    Per cluster: the all-points core distance of each member, the minimum spanning tree of
+    the cluster under mutual reachability; density sparseness is the largest internal edge of
+    that tree, density separation the smallest mutual reachability distance between internal
+    (non-leaf) nodes of two clusters. Validity is their normalised difference, averaged with
+    cluster-size weights. Noise points count against the score through the weighting.
+    """
+    labels_all = np.asarray(labels).ravel()
+    n_total = labels_all.size
+    x, labels = _clean(x, labels_all)
+    if not _valid(labels):
+        return float("nan")
+    idx = sample_indices(labels, sample_size, seed)
+    scale_weight = labels.size / n_total  # share of non-noise points
+    x, labels = x[idx].astype(np.float64), labels[idx]
+    d = x.shape[1]
+    dist = pairwise_distances(x)
+    np.fill_diagonal(dist, np.inf)
+    clusters = np.unique(labels)
+    core = np.empty(labels.size)
+    internal: dict[int, np.ndarray] = {}
+    sparseness = {}
+    for c in clusters:
+        members = np.flatnonzero(labels == c)
+        m = members.size
+        sub = dist[np.ix_(members, members)]
+        with np.errstate(divide="ignore"):
+            inv = (1.0 / sub) ** d
+        inv[~np.isfinite(inv)] = 0.0  # duplicates and the diagonal carry no density
+        core[members] = ((inv.sum(axis=1) / max(m - 1, 1)) ** (-1.0 / d)) if m > 1 else 0.0
+        core[members] = np.where(np.isfinite(core[members]), core[members], 0.0)
+        reach = np.maximum(sub, np.maximum(core[members][:, None], core[members][None, :]))
+        np.fill_diagonal(reach, 0.0)
+        if m < 2:
+            sparseness[c] = 0.0
+            internal[c] = members
+            continue
+        tree = minimum_spanning_tree(reach + 1e-300).toarray()  # the shift keeps zero-length edges
+        tree = np.maximum(tree, tree.T)
+        degree = (tree > 0).sum(axis=1)
+        inner = degree > 1
+        internal[c] = members[inner] if inner.any() else members
+        edges = tree[np.ix_(inner, inner)] if inner.sum() > 1 else tree
+        sparseness[c] = float(edges.max())
+    validity = 0.0
+    for c in clusters:
+        others = [o for o in clusters if o != c]
+        sep = np.inf
+        for o in others:
+            a, b = internal[c], internal[o]
+            reach = np.maximum(dist[np.ix_(a, b)], np.maximum(core[a][:, None], core[b][None, :]))
+            sep = min(sep, float(reach.min()))
+        denom = max(sep, sparseness[c])
+        v = 0.0 if denom == 0 else (sep - sparseness[c]) / denom
+        validity += v * np.sum(labels == c) / labels.size
+    return float(validity * scale_weight)
+
+
+INTERNAL = {"silhouette": silhouette, "calinski_harabasz": calinski_harabasz,
+            "davies_bouldin": davies_bouldin, "dunn": dunn, "dbcv": dbcv}
+# Which way is better, for any code that ranks by an internal score.
+GREATER_IS_BETTER = {"silhouette": True, "calinski_harabasz": True, "davies_bouldin": False,
+                     "dunn": True, "dbcv": True}
+
+
+def internal_scores(x, labels, which=("silhouette", "calinski_harabasz", "davies_bouldin"),
+                    seed: int = 0) -> dict[str, float]:
+    out = {}
+    for name in which:
+        fn = INTERNAL[name]
+        out[name] = fn(x, labels, seed=seed) if name in ("silhouette", "dunn", "dbcv") else fn(x, labels)
+    return out
