@@ -133,7 +133,7 @@ _SPECS = [
     AlgorithmSpec("hdbscan", "density", False, True, "n log n", _hdbscan,
                   "HDBSCAN; min_cluster_size = sqrt(n)/2, at least 5", noise=True),
     AlgorithmSpec("optics", "density", False, True, "quadratic", _optics,
-                  "OPTICS with xi-steep cluster extraction", {"xi": 0.05}, max_n=20_000,
+                  "OPTICS, xi-steep extraction (xi 0.2, clusters >= 5 % of n)", max_n=20_000,
                   alternative="hdbscan", noise=True),
     AlgorithmSpec("meanshift", "density", False, False, "quadratic", _meanshift,
                   "mean shift; bandwidth from the 20 % quantile of pairwise distances, binned seeds",

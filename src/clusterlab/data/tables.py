@@ -78,7 +78,7 @@ def _infer_column(frame: pd.DataFrame, name: str) -> tuple[pd.Series, Column]:
     n_missing = int(text.isna().sum())
     present = text.dropna()
     if present.empty:
-        return text.astype(object), Column(name, "categorical", n_missing, 0)
+        return _as_object(text), Column(name, "categorical", n_missing, 0)
     lowered = present.str.lower()
     if lowered.isin(BOOLEAN_WORDS.keys()).all() and lowered.nunique() <= 2:
         out = text.str.lower().map(BOOLEAN_WORDS).astype("float64")
@@ -102,7 +102,12 @@ def _infer_column(frame: pd.DataFrame, name: str) -> tuple[pd.Series, Column]:
             f"{str(present[first])!r} ({int((~parsed).sum())} such cells); fix those cells, "
             "or leave them empty to mark them missing"
         )
-    return text.astype(object), Column(name, "categorical", n_missing, int(present.nunique()))
+    return _as_object(text), Column(name, "categorical", n_missing, int(present.nunique()))
+
+
+def _as_object(text: pd.Series) -> pd.Series:
+    # Plain Python strings with np.nan for blanks: pd.NA breaks scikit-learn's imputers.
+    return text.astype(object).where(text.notna(), np.nan)
 
 
 def infer_schema(frame: pd.DataFrame) -> tuple[pd.DataFrame, Schema]:

@@ -1,0 +1,70 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from clusterlab.algorithms import names
+from conftest import run_cli
+
+
+def test_auto_without_arguments(tmp_path):
+    r = run_cli("auto", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    summary = json.loads((tmp_path / "clusterlab-out" / "summary.json").read_text())
+    assert summary["dataset"]["name"] == "wine" and summary["k"] >= 2
+    assert (tmp_path / "clusterlab-out" / "labels.csv").exists()
+
+
+def test_cluster_evaluate_and_listings(tmp_path, blobs):
+    x, y = blobs
+    np.save(tmp_path / "x.npy", x)
+    pd.DataFrame({"label": y}).to_csv(tmp_path / "truth.csv", index=False)
+    r = run_cli("cluster", str(tmp_path / "x.npy"), "--algorithm", "genie", "--k", "3", "-o", str(tmp_path / "l.csv"))
+    assert r.returncode == 0, r.stderr
+    assert pd.read_csv(tmp_path / "l.csv").cluster.nunique() == 3
+    r = run_cli("evaluate", str(tmp_path / "l.csv"), "--truth", str(tmp_path / "truth.csv"), "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["ari"] > 0.95
+    r = run_cli("cluster", str(tmp_path / "x.npy"), "-a", "dbscan", "-p", "eps=1.5", "-o", str(tmp_path / "d.csv"))
+    assert r.returncode == 0, r.stderr
+    listing = run_cli("algorithms").stdout
+    assert all(name in listing for name in names())
+    assert "wine" in run_cli("datasets").stdout
+
+
+def _bad_inputs(tmp):
+    (tmp / "empty.csv").write_text("")
+    (tmp / "one.csv").write_text("a,b\n1,2\n")
+    (tmp / "text.csv").write_text("a,b\n" + "".join(f"{i},{i * 2}\n" for i in range(30)) + "3,seven\n")
+    (tmp / "nan.csv").write_text("a,b\n1,2\n3,\n5,6\n")
+    (tmp / "inf.csv").write_text("a,b\n1,2\n3,inf\n5,6\n")
+    (tmp / "ok.csv").write_text("a,b\n1,2\n3,4\n5,6\n")
+    return {
+        "empty file": (["cluster", "empty.csv", "-a", "kmeans", "-k", "2"], "empty"),
+        "one row": (["cluster", "one.csv", "-a", "kmeans", "-k", "2"], "only 1 row"),
+        "text in a numeric column": (["cluster", "text.csv", "-a", "kmeans", "-k", "2"], "holds the text 'seven'"),
+        "NaN": (["cluster", "nan.csv", "-a", "kmeans", "-k", "2"], "missing cells"),
+        "infinity": (["cluster", "inf.csv", "-a", "kmeans", "-k", "2"], "infinite value"),
+        "k > n": (["cluster", "ok.csv", "-a", "kmeans", "-k", "9"], "k=9 exceeds the number of rows (3)"),
+        "unknown algorithm": (["cluster", "ok.csv", "-a", "kmeens", "-k", "2"], "unknown algorithm 'kmeens'"),
+        "missing file": (["cluster", "nowhere.csv", "-a", "kmeans", "-k", "2"], "no such file"),
+        "bad parameter": (["cluster", "ok.csv", "-a", "kmeans", "-k", "2", "-p", "colour=red"], "no parameter colour"),
+    }
+
+
+BAD_CASES = ["empty file", "one row", "text in a numeric column", "NaN", "infinity", "k > n", "unknown algorithm",
+             "missing file", "bad parameter"]
+
+
+@pytest.mark.parametrize("case", BAD_CASES)
+def test_bad_input_is_one_line_and_destroys_nothing(case, tmp_path):
+    args, message = _bad_inputs(tmp_path)[case]
+    previous = tmp_path / "labels.csv"
+    previous.write_text("row,cluster\n0,1\n")
+    r = run_cli(*args, "-o", str(previous), cwd=tmp_path)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    lines = [line for line in r.stderr.strip().splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:"), r.stderr
+    assert message in lines[0]
+    assert "Traceback" not in r.stderr
+    assert previous.read_text() == "row,cluster\n0,1\n"
