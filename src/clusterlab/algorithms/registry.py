@@ -91,8 +91,8 @@ def _affinity(k, seed, pre, p):
 
 
 def _genie(k, seed, pre, p):
-    import genieclust
-    return genieclust.Genie(n_clusters=k, metric="precomputed" if pre else "l2", **p)
+    from .genie import Genie
+    return Genie(n_clusters=k, metric="precomputed" if pre else "l2", **p)
 
 
 _SPECS = [
