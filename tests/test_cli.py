@@ -68,3 +68,22 @@ def test_bad_input_is_one_line_and_destroys_nothing(case, tmp_path):
     assert message in lines[0]
     assert "Traceback" not in r.stderr
     assert previous.read_text() == "row,cluster\n0,1\n"
+
+
+def test_autok_command_writes_votes_and_curves(tmp_path):
+    rng = np.random.default_rng(0)
+    x = np.vstack([c + rng.normal(size=(60, 2)) for c in ([0, 0], [15, 0], [0, 15], [15, 15])])
+    np.save(tmp_path / "x.npy", x)
+    r = run_cli("autok", str(tmp_path / "x.npy"), "--max-k", "8", "-o", str(tmp_path / "ak"))
+    assert r.returncode == 0, r.stderr
+    assert "consensus k = 4" in r.stdout and "eigengap" in r.stdout
+    saved = json.loads((tmp_path / "ak" / "autok.json").read_text())
+    assert saved["k"] == 4 and len(saved["estimates"]) == 11
+    png = (tmp_path / "ak" / "autok-curves.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+
+
+def test_autok_bad_range_is_one_line(tmp_path):
+    np.save(tmp_path / "x.npy", np.random.default_rng(0).normal(size=(5, 2)))
+    r = run_cli("autok", str(tmp_path / "x.npy"), "--min-k", "8", "--max-k", "9")
+    assert r.returncode == 2 and r.stderr.startswith("error:") and "Traceback" not in r.stderr

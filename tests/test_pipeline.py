@@ -13,6 +13,7 @@ def test_auto_finds_k_and_writes_outputs(blobs, tmp_path):
     paths = write_outputs(result, tmp_path / "out")
     summary = json.loads(paths["summary"].read_text())
     assert summary["k"] == 3 and summary["decisions"][1]["step"] == "k"
-    assert "largest silhouette" in summary["decisions"][1]["reason"]
+    assert "weighted vote" in summary["decisions"][1]["reason"]
+    assert summary["autok"]["k"] == 3 and len(summary["autok"]["estimates"]) == 11
     labels = np.loadtxt(paths["labels"], delimiter=",", skiprows=1)
     assert labels.shape == (150, 2)

@@ -120,6 +120,43 @@ def cluster(
 
 
 @app.command()
+def autok(
+    source: str = typer.Argument(..., help="A file or a bundled dataset name."),
+    min_k: int = typer.Option(2, "--min-k", help="Smallest number of clusters considered."),
+    max_k: int = typer.Option(10, "--max-k", help="Largest number of clusters considered."),
+    methods: Optional[str] = typer.Option(None, "--methods", help="Comma-separated estimators (default: all)."),
+    sample_size: int = typer.Option(2048, "--sample-size", help="Estimate on a random sample of this many rows (0: all)."),
+    output: Path = typer.Option(Path("autok-out"), "-o", "--output", help="Folder for autok.json and the curves plot."),
+    label: Optional[str] = Label,
+    missing: str = typer.Option("impute", "--missing", help="Missing cells: impute, drop or error."),
+    seed: int = Seed,
+    data_dir: Optional[str] = DataDir,
+):
+    """Estimate the number of clusters with every estimator and their weighted vote."""
+    from .autok import estimate_k
+    from .data import load
+    from .prep import encode
+    from .report.figures import autok_curves
+
+    chosen = [m.strip() for m in methods.split(",") if m.strip()] if methods else None
+    dataset = load(source, label=label, data_dir=data_dir, seed=seed)
+    x = encode(dataset, missing=missing).matrix
+    with err.status(f"estimating k on {min(dataset.n, sample_size or dataset.n):,} rows ..."):
+        result = estimate_k(x, methods=chosen, min_k=min_k, max_k=max_k, sample_size=sample_size or None, seed=seed)
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "autok.json").write_text(json.dumps({"dataset": dataset.name, **result.to_dict()}, indent=2))
+    plot = autok_curves(result, output / "autok-curves.png")
+    table = Table("estimator", "k", "weight", "seconds", "criterion", title=f"{dataset.describe()}")
+    for e in result.estimates:
+        table.add_row(e.method, "-" if e.k is None else str(e.k), f"{result.weights[e.method]:.2f}",
+                      f"{e.seconds:.2f}", e.criterion + (f" ({e.note})" if e.note else ""))
+    out.print(table)
+    votes = ", ".join(f"k={k}: {v:.2f}" for k, v in sorted(result.votes.items(), key=lambda kv: -kv[1]))
+    out.print(f"consensus k = [bold]{result.k}[/bold]  (weighted votes {votes})")
+    out.print(f"wrote {output / 'autok.json'} and {plot}")
+
+
+@app.command()
 def algorithms():
     """List the registered algorithms."""
     from .algorithms import REGISTRY

@@ -1,9 +1,8 @@
 """The main job: read -> encode -> choose algorithm and k -> fit -> score -> write.
 
-In this first version the choice is the simplest honest one, and says so in the summary:
-k-means, with k the one of 2..max_k whose k-means clustering has the largest silhouette
-(measured on a sample of at most 5,000 rows). The recommender and the auto-k consensus
-replace this step when they land.
+k comes from the auto-k consensus (a weighted vote of every k estimator on a sample of at most
+2,048 rows). The algorithm is still the simplest honest choice, k-means, and the summary says
+so; the recommender replaces that step when it lands.
 """
 
 from __future__ import annotations
@@ -20,12 +19,10 @@ import pandas as pd
 
 from . import __version__
 from .algorithms import fit_predict
+from .autok import estimate_k
 from .data import DEFAULT_DATASET, Dataset, load
-from .errors import ParameterError
-from .metrics import balance, external_scores, internal_scores, silhouette
+from .metrics import balance, external_scores, internal_scores
 from .prep import encode
-
-SILHOUETTE_SAMPLE = 5000
 
 
 @dataclass
@@ -48,23 +45,17 @@ class AutoResult:
     balance: dict
     seconds: float
     notes: list[str]
+    autok: dict = field(default_factory=dict)
 
 
-def choose_k_silhouette(x: np.ndarray, max_k: int, seed: int) -> Decision:
-    """k-means for k = 2..max_k on a sample; the k of largest silhouette wins."""
-    rng = np.random.default_rng(seed)
-    sample = x if x.shape[0] <= SILHOUETTE_SAMPLE else x[rng.choice(x.shape[0], SILHOUETTE_SAMPLE, replace=False)]
-    top = min(max_k, sample.shape[0] - 1)
-    if top < 2:
-        raise ParameterError(f"too few rows ({x.shape[0]}) to compare numbers of clusters; need at least 3")
-    scores = {}
-    for k in range(2, top + 1):
-        labels = fit_predict("kmeans", sample, k, seed=seed, n_init=3).labels
-        scores[k] = silhouette(sample, labels, sample_size=None)
-    best = max(scores, key=lambda k: (np.nan_to_num(scores[k], nan=-2), -k))
-    return Decision("k", best, f"largest silhouette of k-means over k = 2..{top}"
-                               f"{' on a sample of %d rows' % sample.shape[0] if sample is not x else ''}",
-                    {str(k): round(v, 4) for k, v in scores.items()})
+def choose_k(x: np.ndarray, max_k: int, seed: int) -> tuple[Decision, dict]:
+    """The auto-k consensus over k = 2..max_k."""
+    consensus = estimate_k(x, min_k=2, max_k=max_k, seed=seed)
+    named = ", ".join(f"{e.method}={e.k}" for e in consensus.estimates)
+    reason = (f"weighted vote of {len(consensus.estimates)} estimators over k = {consensus.ks[0]}..{consensus.ks[-1]}"
+              f" on {consensus.sample_size:,} of {consensus.n:,} rows ({named})")
+    return Decision("k", consensus.k, reason, {str(k): round(v, 4) for k, v in consensus.votes.items()}), \
+        consensus.to_dict()
 
 
 def auto(source: str | Path | Dataset = DEFAULT_DATASET, *, label: str | None = None, data_dir=None,
@@ -72,13 +63,11 @@ def auto(source: str | Path | Dataset = DEFAULT_DATASET, *, label: str | None = 
     """Cluster a dataset end to end and return every decision with its reason."""
     start = time.perf_counter()
     dataset = source if isinstance(source, Dataset) else load(source, label=label, data_dir=data_dir, seed=seed)
-    if max_k < 2:
-        raise ParameterError(f"max_k must be at least 2, got {max_k}")
     encoding = encode(dataset, missing=missing)
     x = encoding.matrix
     decisions = [Decision("algorithm", "kmeans", "placeholder rule until the recommender lands: k-means "
                                                   "is the usual first choice for numeric data")]
-    k_decision = choose_k_silhouette(x, max_k, seed)
+    k_decision, autok = choose_k(x, max_k, seed)
     decisions.append(k_decision)
     result = fit_predict("kmeans", x, int(k_decision.choice), seed=seed)
     labels = result.labels
@@ -91,7 +80,7 @@ def auto(source: str | Path | Dataset = DEFAULT_DATASET, *, label: str | None = 
     if dataset.truth is not None:
         external = external_scores(dataset.references, labels)
     return AutoResult(dataset, labels, "kmeans", int(k_decision.choice), decisions, internal, external,
-                      balance(labels), time.perf_counter() - start, list(dataset.notes) + encoding.notes)
+                      balance(labels), time.perf_counter() - start, list(dataset.notes) + encoding.notes, autok)
 
 
 def write_outputs(result: AutoResult, out_dir: str | Path) -> dict[str, Path]:
@@ -113,6 +102,7 @@ def write_outputs(result: AutoResult, out_dir: str | Path) -> dict[str, Path]:
         "internal_scores": result.internal,
         "external_scores": result.external,
         "balance": result.balance,
+        "autok": result.autok,
         "notes": result.notes,
         "seconds": round(result.seconds, 3),
     }

@@ -33,14 +33,20 @@ def kth_neighbour_distances(x: np.ndarray, k: int, precomputed: bool, seed: int)
     return dist[:, -1]
 
 
-def knee(values: np.ndarray) -> float:
-    """The knee of the sorted k-distance curve: the point farthest below the chord from its
-    first to its last value, both axes scaled to [0, 1] (the Kneedle criterion)."""
-    y = np.sort(np.asarray(values, dtype=np.float64))
-    if y.size < 3 or y[-1] <= y[0]:
-        return float(y[-1]) if y.size else 0.0
+def knee_index(y) -> int:
+    """Index of the knee of a monotone curve: the point farthest from the chord joining its
+    ends, both axes scaled to [0, 1] (the Kneedle criterion; either convexity)."""
+    y = np.asarray(y, dtype=np.float64)
+    if y.size < 3 or y[-1] == y[0]:
+        return 0
     x = np.linspace(0.0, 1.0, y.size)
-    return float(y[np.argmax(x - (y - y[0]) / (y[-1] - y[0]))])
+    return int(np.argmax(np.abs((y - y[0]) / (y[-1] - y[0]) - x)))
+
+
+def knee(values: np.ndarray) -> float:
+    """The knee of the sorted k-distance curve."""
+    y = np.sort(np.asarray(values, dtype=np.float64))
+    return float(y[knee_index(y)]) if y.size else 0.0
 
 
 class AutoDBSCAN(ClusterMixin, BaseEstimator):

@@ -1,0 +1,111 @@
+"""The interface every estimator of the number of clusters follows.
+
+An estimator looks at (a sample of) the data and returns a `KEstimate`: its k, the curve or
+statistic per k it decided from, and the time it took. Estimators share one `Context`, which
+holds the sample and caches the partitions that several of them read (a k-means sweep), so
+that asking for five index-based estimates costs one sweep, not five.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from ..algorithms import fit_predict
+from ..errors import DataError, ParameterError
+
+DEFAULT_SAMPLE = 2048
+
+
+@dataclass
+class KEstimate:
+    method: str
+    k: int | None  # None: the estimator could not decide (reason in `note`)
+    curve: dict[int, float]  # the statistic per k (or per lambda / round) it decided from
+    seconds: float
+    criterion: str = ""  # what the curve is and how k is read off it
+    note: str = ""
+
+    def to_dict(self) -> dict:
+        return {"method": self.method, "k": self.k, "criterion": self.criterion, "note": self.note,
+                "seconds": round(self.seconds, 4), "curve": {str(k): float(v) for k, v in self.curve.items()}}
+
+
+@dataclass
+class Context:
+    """The sample every estimator sees, the k range, the seed, and shared cached work."""
+
+    x: np.ndarray
+    ks: list[int]
+    seed: int = 0
+    n_total: int = 0
+    _kmeans: dict[int, tuple[np.ndarray, float, np.ndarray]] = field(default_factory=dict, repr=False)
+
+    def kmeans(self, k: int) -> tuple[np.ndarray, float, np.ndarray]:
+        """Labels, inertia and centres of k-means with k clusters on the sample (cached)."""
+        if k not in self._kmeans:
+            result = fit_predict("kmeans", self.x, k, seed=self.seed, n_init=3)
+            est = result.estimator
+            self._kmeans[k] = (result.labels, float(est.inertia_), est.cluster_centers_)
+        return self._kmeans[k]
+
+
+def sample_rows(x: np.ndarray, size: int | None, seed: int) -> np.ndarray:
+    if size is None or x.shape[0] <= size:
+        return x
+    rng = np.random.default_rng(seed)
+    return x[np.sort(rng.choice(x.shape[0], size, replace=False))]
+
+
+def make_context(x, min_k: int = 2, max_k: int = 10, sample_size: int | None = DEFAULT_SAMPLE,
+                 seed: int = 0) -> Context:
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2:
+        raise DataError(f"expected a 2-D matrix of rows x features, got shape {x.shape}")
+    if x.shape[0] < 3:
+        raise DataError(f"only {x.shape[0]} rows: estimating the number of clusters needs at least 3")
+    if not np.isfinite(x).all():
+        raise DataError("the matrix holds NaN or infinite values; impute or drop them first")
+    if sample_size is not None and sample_size < 3:
+        raise ParameterError(f"sample_size must be at least 3, got {sample_size}")
+    if min_k < 1 or max_k < min_k:
+        raise ParameterError(f"the k range {min_k}..{max_k} is empty; need 1 <= min_k <= max_k")
+    sample = sample_rows(x, sample_size, seed)
+    distinct = np.unique(sample, axis=0).shape[0]
+    top = min(max_k, sample.shape[0] - 1, distinct)
+    if top < max(min_k, 2):
+        raise ParameterError(
+            f"cannot evaluate k in {min_k}..{max_k}: the data {'sample ' if sample is not x else ''}has "
+            f"{sample.shape[0]} rows of which {distinct} distinct; lower --max-k or give more varied data")
+    return Context(sample, list(range(max(min_k, 2), top + 1)), seed, x.shape[0])
+
+
+class KEstimator:
+    """Base class: subclasses set `name` and `criterion` and implement `_estimate`."""
+
+    name = ""
+    criterion = ""
+
+    def estimate(self, ctx: Context) -> KEstimate:
+        start = time.perf_counter()
+        k, curve, note = self._estimate(ctx)
+        return KEstimate(self.name, None if k is None else int(k), curve, time.perf_counter() - start,
+                         self.criterion, note)
+
+    def _estimate(self, ctx: Context) -> tuple[int | None, dict, str]:
+        raise NotImplementedError
+
+
+def best_of(curve: dict[int, float], greater: bool = True) -> int | None:
+    """The k with the best finite value; ties go to the smaller k."""
+    finite = {k: v for k, v in curve.items() if np.isfinite(v)}
+    if not finite:
+        return None
+    sign = 1.0 if greater else -1.0
+    return max(finite, key=lambda k: (sign * finite[k], -k))
+
+
+Factory = Callable[[], KEstimator]
