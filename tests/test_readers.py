@@ -145,3 +145,17 @@ def test_bundled_tables_and_images(data_dir):
     assert usps.features.shape == (2007, 16, 16)
     names = set(list_datasets(data_dir).name)
     assert {"wine", "tabular/Iris", "images/cifar10", "clustbench/wut/<name>"} <= names
+
+
+def test_read_labels(tmp_path):
+    from clusterlab.data import read_labels
+
+    (tmp_path / "l.csv").write_text("row,cluster\n0,1\n1,-1\n2,0\n")
+    assert read_labels(tmp_path / "l.csv").tolist() == [1, -1, 0]
+    (tmp_path / "t.csv").write_text("x,label\n1,cat\n2,dog\n3,cat\n")
+    assert read_labels(tmp_path / "t.csv", prefer=("label",)).tolist() == [0, 1, 0]
+    (tmp_path / "gap.csv").write_text("row,cluster\n0,1\n1,\n2,3\n")
+    with pytest.raises(DataError, match="empty cells"):
+        read_labels(tmp_path / "gap.csv")
+    with pytest.raises(NotFoundError, match="no column 'nope'"):
+        read_labels(tmp_path / "t.csv", column="nope")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -12,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .errors import ClusterlabError, DataError, NotFoundError, ParameterError
+from .errors import ClusterlabError, DataError, ParameterError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Find good clusters in unlabelled data.")
@@ -180,27 +181,8 @@ def datasets(data_dir: Optional[str] = DataDir):
     for row in frame.itertuples(index=False):
         table.add_row(*map(str, row))
     out.print(table)
-    if not (data_dir or __import__("os").environ.get("CLUSTERLAB_DATA")):
+    if not (data_dir or os.environ.get("CLUSTERLAB_DATA")):
         out.print("(pass --data-dir or set CLUSTERLAB_DATA to list the benchmark data too)")
-
-
-def _read_labels(path: Path, column: Optional[str]):
-    import numpy as np
-
-    from .data import load
-
-    if path.suffix == ".npy":
-        return load(path).features.ravel().astype(np.int64)
-    data = load(path)
-    frame = data.features
-    name = column or ("cluster" if "cluster" in frame.columns else frame.columns[-1])
-    if name not in frame.columns:
-        raise NotFoundError(f"no column {name!r} in {path.name}; columns: {', '.join(frame.columns)}")
-    values = frame[name]
-    if values.isna().any() or data.schema.column(name).kind == "categorical":
-        codes, _ = __import__("pandas").factorize(values)
-        return codes.astype(np.int64)
-    return values.to_numpy().astype(np.int64)
 
 
 @app.command()
@@ -212,16 +194,13 @@ def evaluate(
     data_dir: Optional[str] = DataDir,
 ):
     """Score labels against ground truth (ARI, NMI, AMI, ACC, purity, NCA)."""
-    from .data import load
+    from .data import load, read_labels
     from .metrics import external_scores
 
-    pred = _read_labels(labels, "cluster")
+    pred = read_labels(labels, prefer=("cluster",))
     truth_path = Path(truth)
-    if truth_path.exists() and truth_path.suffix in (".csv", ".npy", ".parquet"):
-        try:
-            refs = [_read_labels(truth_path, truth_column or "label")]
-        except NotFoundError:
-            refs = [_read_labels(truth_path, truth_column)]
+    if truth_path.exists() and truth_path.suffix.lower() in (".csv", ".npy", ".parquet", ".pq"):
+        refs = [read_labels(truth_path, truth_column, prefer=("label",))]
     else:
         dataset = load(truth, data_dir=data_dir)
         if dataset.truth is None:

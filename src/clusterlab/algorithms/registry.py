@@ -189,7 +189,7 @@ def make_estimator(name: str, k: int | None = None, *, seed: int = 0, precompute
     """An unfitted estimator for `name`, with registry defaults, `params` on top."""
     spec = get(name)
     if spec.needs_k and k is None:
-        raise ParameterError(f"{spec.name} needs the number of clusters: pass k")
+        raise ParameterError(f"{spec.name} needs the number of clusters: pass k (--k on the command line)")
     if precomputed and not spec.precomputed:
         takes = [s.name for s in REGISTRY.values() if s.precomputed]
         raise ParameterError(f"{spec.name} cannot take a precomputed distance; these can: {', '.join(takes)}")
@@ -214,7 +214,7 @@ def check_input(x: np.ndarray, spec: AlgorithmSpec, k: int | None, precomputed: 
         raise DataError(f"the matrix holds a non-finite value (NaN or infinity) at row {bad[0]}, column {bad[1]}")
     if spec.needs_k:
         if k is None:
-            raise ParameterError(f"{spec.name} needs the number of clusters: pass k")
+            raise ParameterError(f"{spec.name} needs the number of clusters: pass k (--k on the command line)")
         if not isinstance(k, (int, np.integer)) or k < 2:
             raise ParameterError(f"k must be an integer of at least 2, got {k!r}")
         if k > n:

@@ -45,11 +45,15 @@ class DPMeans(KEstimator):
 
     def _estimate(self, ctx: Context):
         x = ctx.x
-        total = float(((x - x.mean(axis=0)) ** 2).sum(axis=1).max())
-        nn = np.sort(cdist(x[: min(512, x.shape[0])], x, "sqeuclidean"), axis=1)[:, 1]
-        low = max(float(np.median(nn)), total * 1e-6)
-        lams = np.geomspace(low, total, self.grid)
-        ks = [int(np.unique(dp_means(x, lam, ctx.ks[-1] + 1)).size) for lam in lams]
+        cap = ctx.ks[-1] + 1
+        high = float(((x - x.mean(axis=0)) ** 2).sum(axis=1).max())  # one cluster from here up
+        low = high
+        # The grid starts where DP-means first opens more clusters than the range allows, so
+        # every lambda on it is informative.
+        while low > high * 1e-9 and np.unique(dp_means(x, low, cap)).size < cap:
+            low /= 2.0
+        lams = np.geomspace(low, high, self.grid)
+        ks = [int(np.unique(dp_means(x, lam, cap)).size) for lam in lams]
         curve = {float(l): float(k) for l, k in zip(lams, ks)}
         width: dict[int, float] = {}
         steps = np.diff(np.log(lams))

@@ -31,7 +31,7 @@ def spherical_bic(x: np.ndarray, labels: np.ndarray, centres: np.ndarray) -> flo
 
 class XMeans(KEstimator):
     name = "xmeans"
-    criterion = "X-means: split a cluster in two when the split raises its BIC; k when no split helps"
+    criterion = "X-means: split clusters whose local BIC improves; the visited k of best global BIC"
 
     def _estimate(self, ctx: Context):
         x, seed = ctx.x, ctx.seed
@@ -57,7 +57,10 @@ class XMeans(KEstimator):
                 break
             model = KMeans(k, init=np.array(new_centres[:k]), n_init=1, random_state=seed).fit(x)
             labels, centres = model.labels_, model.cluster_centers_
-        return centres.shape[0], curve, ""
+        curve[centres.shape[0]] = spherical_bic(x, labels, centres)
+        # Pelleg & Moore report the best-scoring model visited, not the last one: local splits
+        # keep improving long after the global BIC has peaked.
+        return max(curve, key=lambda k: (curve[k], -k)), curve, ""
 
 
 class GMeans(KEstimator):

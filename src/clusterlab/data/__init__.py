@@ -2,7 +2,7 @@
 
 from .catalogue import BUILTIN, DEFAULT_DATASET, list_datasets, load, load_bundled
 from .dataset import Column, Dataset, Schema, array_schema, encode_truth
-from .tables import infer_schema, read_numpy, read_table
+from .tables import infer_schema, read_labels, read_numpy, read_table
 
 __all__ = ["BUILTIN", "DEFAULT_DATASET", "Column", "Dataset", "Schema", "array_schema", "encode_truth",
-           "infer_schema", "list_datasets", "load", "load_bundled", "read_numpy", "read_table"]
+           "infer_schema", "list_datasets", "load", "load_bundled", "read_labels", "read_numpy", "read_table"]

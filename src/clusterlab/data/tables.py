@@ -190,3 +190,31 @@ def read_numpy(path: str | Path, label: str | None = None, name: str | None = No
         array = array.astype(np.float64, copy=False)
     return Dataset(name or path.stem, array, array_schema(array), truth=truth,
                    truth_names=truth_names, meta={"source": str(path)})
+
+
+def read_labels(path: str | Path, column: str | None = None,
+                prefer: tuple[str, ...] = ("cluster", "label")) -> np.ndarray:
+    """One label per row from a `.npy` vector or a table column, as integer codes.
+
+    The column is `column` if given, else the first of `prefer` present, else the last one.
+    Integer labels keep their values (so -1 still marks noise); anything else is coded 0..K-1.
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".npy":
+        values = read_numpy(path).features.ravel()
+    else:
+        frame = read_frame(path)
+        frame.columns = [str(c).strip() for c in frame.columns]
+        name = column or next((c for c in prefer if c in frame.columns), frame.columns[-1])
+        if name not in frame.columns:
+            raise NotFoundError(f"no column {name!r} in {path.name}; its columns are: {', '.join(frame.columns)}")
+        values = frame[name]
+        if values.isna().any():
+            raise DataError(f"column {name!r} of {path.name} has {int(values.isna().sum())} empty cells; "
+                            "every row needs a label")
+    values = np.asarray(values)
+    if np.issubdtype(values.dtype, np.integer):
+        return values.astype(np.int64)
+    if np.issubdtype(values.dtype, np.floating) and np.all(values == np.round(values)):
+        return values.astype(np.int64)
+    return encode_truth(values)[0]
