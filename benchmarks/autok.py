@@ -124,7 +124,8 @@ Why they fail, from the table above and the per-dataset runs (`results/autok-run
 - **dpmeans** assumes spherical clusters of one radius; the k that persists over the widest range of
   lambda is usually the coarse end of the curve.
 - **xmeans** compares spherical Gaussian BICs with one shared variance: non-Gaussian shapes and
-  unequal spreads always fit better with another centre, so it splits up to the top of the range.
+  unequal spreads always fit better with more centres, so even the best global BIC it visits lies
+  well above the true k on most shape datasets.
 - **gmeans** splits every cluster that is not Gaussian along its split axis; uniform shapes, rings and
   stripes never are, so it overshoots.
 - **prediction_strength** rests on k-means as well: on non-convex shapes the partitions of two halves
