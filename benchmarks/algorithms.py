@@ -190,7 +190,7 @@ def main() -> None:
         "# Algorithms on the benchmark batteries, at the true k",
         "",
         f"Machine: {machine_line()}. Date: {today()}. clusterlab {__version__} (commit {commit()}).",
-        f"Command: `python benchmarks/algorithms.py` ({args.workers} workers, backend {args.backend}); "
+        f"Command: `python benchmarks/algorithms.py {' '.join(sys.argv[1:])}` ({args.workers} workers, backend {args.backend}); "
         f"this invocation ran {len(todo)} of {len(tasks)} runs in {wall / 60:.1f} min wall time"
         + (" (the rest were stored by an earlier invocation and reused)" if len(todo) < len(tasks) else "") + ".",
         "",

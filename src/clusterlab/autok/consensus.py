@@ -3,8 +3,9 @@
 An estimator right with probability p, and otherwise spread over the K - 1 other candidates,
 carries evidence log(p (K - 1) / (1 - p)) for the k it names (a naive-Bayes vote): an
 estimator no better than chance gets weight 0, a reliable one much more than an unreliable
-one. The p of each estimator is its exact-k rate on the benchmark batteries, measured by
-`benchmarks/autok.py` and shipped in `reliability.json`; without that file all weigh the same.
+one. The p of each estimator is its precision (the share of its votes that were exact) on the
+benchmark batteries, measured by `benchmarks/autok.py` and shipped in `reliability.json`;
+without that file all weigh the same.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ ESTIMATORS: dict[str, type[KEstimator]] = {cls.name: cls for cls in (
 
 
 def reliability() -> dict:
-    """The shipped exact-k rates per estimator, with where they were measured."""
+    """The shipped precision of each estimator, with where it was measured."""
     try:
         text = resources.files(__package__).joinpath("reliability.json").read_text()
     except (FileNotFoundError, OSError):
