@@ -157,6 +157,29 @@ def autok(
     out.print(f"wrote {output / 'autok.json'} and {plot}")
 
 
+recommend_app = typer.Typer(no_args_is_help=True, help="The algorithm recommender and its meta-dataset.")
+app.add_typer(recommend_app, name="recommend")
+
+
+@recommend_app.command("label")
+def recommend_label(
+    count: int = typer.Option(10_000, "--count", help="How many synthetic datasets the meta-dataset should hold."),
+    output: Path = typer.Option(Path("runs/metadataset.csv"), "-o", "--output",
+                                help="CSV of specs and labels; appended to, so a stopped run resumes."),
+    backend: str = typer.Option("processes", "--backend", help="serial, processes, or a Dask scheduler address."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Local worker processes (default: one per core)."),
+):
+    """Label synthetic datasets with the ARI of every registered algorithm (resumable)."""
+    from .recommend import label_many
+
+    if count < 1:
+        raise ParameterError(f"--count must be at least 1, got {count}")
+    stats = label_many(output, count, backend=backend, workers=workers)
+    out.print(f"{stats['labelled']} datasets labelled ({stats['already']} were already there, {stats['failed']} "
+              f"failed) into {output} in {stats['wall_seconds'] / 60:.1f} min on {stats['workers']} workers: "
+              f"{stats['per_core_hour']:.0f} datasets per core-hour")
+
+
 @app.command()
 def algorithms():
     """List the registered algorithms."""

@@ -158,7 +158,7 @@ def sample_spec(rng: np.random.Generator, seed: int, *, max_n: int = 2000, max_k
     """A random spec from a broad distribution over the families and their parameters."""
     family = "gaussian" if rng.random() < 0.6 else "shapes"
     k = int(rng.integers(2, max_k + 1))
-    n = int(rng.integers(max(100, 30 * k), max_n + 1))
+    n = int(rng.integers(min(max(100, 30 * k), max_n), max_n + 1))
     spec = SyntheticSpec(family=family, n=n, d=2, k=k, seed=seed)
     if family == "gaussian":
         d = int(rng.choice([2, 3, 5, 10, 20, 50]))
@@ -167,11 +167,10 @@ def sample_spec(rng: np.random.Generator, seed: int, *, max_n: int = 2000, max_k
                        imbalance=float(rng.choice([0.0, 0.3, 0.8])), density_spread=float(rng.choice([0.0, 1.0, 2.0])))
     else:
         shape = str(rng.choice(SHAPES))
-        if shape == "moons":
+        if shape != "blobs_ring":  # moons, rings and spirals read best with a few clusters
             k = int(rng.integers(2, 5))
-        elif shape in ("rings", "spirals"):
-            k = int(rng.integers(2, 5))
-        spec = replace(spec, shape=shape, k=k, n=max(spec.n, 60 * k), d=int(rng.choice([2, 2, 3, 10])),
+        n = min(max(spec.n, 60 * k), max(max_n, 2 * k))
+        spec = replace(spec, shape=shape, k=k, n=n, d=int(rng.choice([2, 2, 3, 10])),
                        jitter=float(rng.uniform(0.02, 0.15)), imbalance=float(rng.choice([0.0, 0.3])))
     if rng.random() < 0.3:
         spec = replace(spec, noise=float(rng.uniform(0.01, 0.1)))
