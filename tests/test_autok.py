@@ -87,3 +87,12 @@ def test_weighted_vote():
     # an estimator at chance level (1 / K) carries no weight; a reliable one carries much
     assert vote_weight(0.1, 10) == pytest.approx(0.0, abs=1e-9)
     assert vote_weight(0.6, 10) > vote_weight(0.3, 10) > 0
+
+
+def test_wide_data_is_projected_and_said_so():
+    rng = np.random.default_rng(5)
+    centres = rng.normal(scale=6.0, size=(3, 200))
+    x = np.vstack([c + rng.normal(size=(100, 200)) for c in centres])
+    result = estimate_k(x, methods=["silhouette", "eigengap"], max_k=6)
+    assert result.k == 3
+    assert any("principal components" in note for note in result.notes)

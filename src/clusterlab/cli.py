@@ -153,6 +153,8 @@ def autok(
                       f"{e.seconds:.2f}", e.criterion + (f" ({e.note})" if e.note else ""))
     out.print(table)
     votes = ", ".join(f"k={k}: {v:.2f}" for k, v in sorted(result.votes.items(), key=lambda kv: -kv[1]))
+    for note in result.notes:
+        out.print(f"note: {note}")
     out.print(f"consensus k = [bold]{result.k}[/bold]  (weighted votes {votes})")
     out.print(f"wrote {output / 'autok.json'} and {plot}")
 

@@ -18,6 +18,10 @@ from ..algorithms import fit_predict
 from ..errors import DataError, ParameterError
 
 DEFAULT_SAMPLE = 2048
+# Above this many features the sample is projected onto its leading principal components:
+# every estimator slows with d (k-means sweeps, kNN graphs, reference sets), while the cluster
+# structure of wide data (pixels, one-hot tables, embeddings) lives in far fewer directions.
+MAX_DIMENSIONS = 50
 
 
 @dataclass
@@ -42,6 +46,7 @@ class Context:
     ks: list[int]
     seed: int = 0
     n_total: int = 0
+    notes: list[str] = field(default_factory=list)
     _kmeans: dict[int, tuple[np.ndarray, float, np.ndarray]] = field(default_factory=dict, repr=False)
 
     def kmeans(self, k: int) -> tuple[np.ndarray, float, np.ndarray]:
@@ -74,13 +79,23 @@ def make_context(x, min_k: int = 2, max_k: int = 10, sample_size: int | None = D
     if min_k < 1 or max_k < min_k:
         raise ParameterError(f"the k range {min_k}..{max_k} is empty; need 1 <= min_k <= max_k")
     sample = sample_rows(x, sample_size, seed)
+    notes = []
+    if sample is not x:
+        notes.append(f"estimated on a random sample of {sample.shape[0]:,} of {x.shape[0]:,} rows")
     distinct = np.unique(sample, axis=0).shape[0]
     top = min(max_k, sample.shape[0] - 1, distinct)
     if top < max(min_k, 2):
         raise ParameterError(
             f"cannot evaluate k in {min_k}..{max_k}: the data {'sample ' if sample is not x else ''}has "
             f"{sample.shape[0]} rows of which {distinct} distinct; lower --max-k or give more varied data")
-    return Context(sample, list(range(max(min_k, 2), top + 1)), seed, x.shape[0])
+    if sample.shape[1] > MAX_DIMENSIONS and sample.shape[0] > MAX_DIMENSIONS:
+        from sklearn.decomposition import PCA
+
+        pca = PCA(n_components=MAX_DIMENSIONS, random_state=seed)
+        sample = pca.fit_transform(sample)
+        notes.append(f"{x.shape[1]} features projected onto {MAX_DIMENSIONS} principal components "
+                     f"({pca.explained_variance_ratio_.sum():.0%} of the variance)")
+    return Context(sample, list(range(max(min_k, 2), top + 1)), seed, x.shape[0], notes)
 
 
 class KEstimator:

@@ -56,12 +56,14 @@ class Consensus:
     seconds: float
     weights_source: str = ""
     ks: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"k": self.k, "votes": {str(k): round(v, 4) for k, v in sorted(self.votes.items())},
                 "weights": {m: round(w, 4) for m, w in self.weights.items()}, "weights_source": self.weights_source,
                 "k_range": [self.ks[0], self.ks[-1]] if self.ks else None, "sample_size": self.sample_size,
-                "n": self.n, "seconds": round(self.seconds, 3), "estimates": [e.to_dict() for e in self.estimates]}
+                "n": self.n, "seconds": round(self.seconds, 3), "notes": self.notes,
+                "estimates": [e.to_dict() for e in self.estimates]}
 
 
 def combine(estimates: list[KEstimate], weights: dict[str, float]) -> tuple[int, dict[int, float]]:
@@ -100,4 +102,4 @@ def estimate_k(x, *, methods: list[str] | None = None, min_k: int = 2, max_k: in
                    for m in methods}
     k, votes = combine(estimates, weights)
     return Consensus(k, votes, estimates, {m: weights.get(m, 1.0) for m in methods}, ctx.x.shape[0], ctx.n_total,
-                     time.perf_counter() - start, source, ctx.ks)
+                     time.perf_counter() - start, source, ctx.ks, ctx.notes)
