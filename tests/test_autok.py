@@ -96,3 +96,10 @@ def test_wide_data_is_projected_and_said_so():
     result = estimate_k(x, methods=["silhouette", "eigengap"], max_k=6)
     assert result.k == 3
     assert any("principal components" in note for note in result.notes)
+
+
+def test_progress_callback_sees_every_estimator():
+    seen = []
+    estimate_k(separated_blobs(3, 2, seed=9), methods=["gap", "eigengap", "silhouette"], max_k=6,
+               on_estimate=lambda e, done, total: seen.append((e.method, done, total)))
+    assert seen == [("gap", 1, 3), ("eigengap", 2, 3), ("silhouette", 3, 3)]

@@ -28,6 +28,33 @@ Seed = typer.Option(0, "--seed", help="Random seed; the same inputs and seed giv
 Missing = typer.Option("error", "--missing", help="Missing cells: error, impute (median / most frequent) or drop rows.")
 
 
+class _EstimatorProgress:
+    """A Rich bar over the k estimators, for `on_estimate` callbacks; silent when stderr is not
+    a terminal, so logs and pipes get no cursor codes or blank lines."""
+
+    def __enter__(self):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.progress = None
+        if not err.is_terminal:
+            return self
+
+        self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=err, transient=True)
+        self.progress.start()
+        self.task = self.progress.add_task("estimating k", total=None)
+        return self
+
+    def __call__(self, estimate, done: int, total: int) -> None:
+        if self.progress:
+            self.progress.update(self.task, completed=done, total=total,
+                                 description=f"estimating k ({estimate.method}: {estimate.k})")
+
+    def __exit__(self, *exc):
+        if self.progress:
+            self.progress.stop()
+
+
 def _parse_params(pairs: list[str]) -> dict:
     params = {}
     for pair in pairs:
@@ -61,8 +88,9 @@ def auto(
     """The main job: choose an algorithm and k, cluster, score, write an output folder."""
     from .pipeline import auto as run_auto, write_outputs
 
-    with err.status(f"clustering {source} ..."):
-        result = run_auto(source, label=label, data_dir=data_dir, max_k=max_k, seed=seed, missing=missing)
+    with _EstimatorProgress() as progress:
+        result = run_auto(source, label=label, data_dir=data_dir, max_k=max_k, seed=seed, missing=missing,
+                          on_estimate=progress)
     paths = write_outputs(result, output)
     out.print(f"[bold]{result.dataset.describe()}[/bold]")
     for note in result.notes:
@@ -142,8 +170,9 @@ def autok(
     chosen = [m.strip() for m in methods.split(",") if m.strip()] if methods else None
     dataset = load(source, label=label, data_dir=data_dir, seed=seed)
     x = encode(dataset, missing=missing).matrix
-    with err.status(f"estimating k on {min(dataset.n, sample_size or dataset.n):,} rows ..."):
-        result = estimate_k(x, methods=chosen, min_k=min_k, max_k=max_k, sample_size=sample_size or None, seed=seed)
+    with _EstimatorProgress() as progress:
+        result = estimate_k(x, methods=chosen, min_k=min_k, max_k=max_k, sample_size=sample_size or None, seed=seed,
+                            on_estimate=progress)
     output.mkdir(parents=True, exist_ok=True)
     (output / "autok.json").write_text(json.dumps({"dataset": dataset.name, **result.to_dict()}, indent=2))
     plot = autok_curves(result, output / "autok-curves.png")

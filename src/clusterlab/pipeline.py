@@ -48,9 +48,9 @@ class AutoResult:
     autok: dict = field(default_factory=dict)
 
 
-def choose_k(x: np.ndarray, max_k: int, seed: int) -> tuple[Decision, dict]:
+def choose_k(x: np.ndarray, max_k: int, seed: int, on_estimate=None) -> tuple[Decision, dict]:
     """The auto-k consensus over k = 2..max_k."""
-    consensus = estimate_k(x, min_k=2, max_k=max_k, seed=seed)
+    consensus = estimate_k(x, min_k=2, max_k=max_k, seed=seed, on_estimate=on_estimate)
     named = ", ".join(f"{e.method}={e.k}" for e in consensus.estimates)
     reason = (f"weighted vote of {len(consensus.estimates)} estimators over k = {consensus.ks[0]}..{consensus.ks[-1]}"
               f" on {consensus.sample_size:,} of {consensus.n:,} rows ({named})")
@@ -59,15 +59,17 @@ def choose_k(x: np.ndarray, max_k: int, seed: int) -> tuple[Decision, dict]:
 
 
 def auto(source: str | Path | Dataset = DEFAULT_DATASET, *, label: str | None = None, data_dir=None,
-         max_k: int = 10, seed: int = 0, missing: str = "impute") -> AutoResult:
-    """Cluster a dataset end to end and return every decision with its reason."""
+         max_k: int = 10, seed: int = 0, missing: str = "impute", on_estimate=None) -> AutoResult:
+    """Cluster a dataset end to end and return every decision with its reason.
+
+    `on_estimate` follows the k estimators as they finish (see `autok.estimate_k`)."""
     start = time.perf_counter()
     dataset = source if isinstance(source, Dataset) else load(source, label=label, data_dir=data_dir, seed=seed)
     encoding = encode(dataset, missing=missing)
     x = encoding.matrix
     decisions = [Decision("algorithm", "kmeans", "placeholder rule until the recommender lands: k-means "
                                                   "is the usual first choice for numeric data")]
-    k_decision, autok = choose_k(x, max_k, seed)
+    k_decision, autok = choose_k(x, max_k, seed, on_estimate)
     decisions.append(k_decision)
     result = fit_predict("kmeans", x, int(k_decision.choice), seed=seed)
     labels = result.labels

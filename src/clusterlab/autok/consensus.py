@@ -14,6 +14,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import Callable
 
 import numpy as np
 
@@ -85,15 +86,22 @@ def combine(estimates: list[KEstimate], weights: dict[str, float]) -> tuple[int,
 
 def estimate_k(x, *, methods: list[str] | None = None, min_k: int = 2, max_k: int = 10,
                sample_size: int | None = DEFAULT_SAMPLE, seed: int = 0,
-               weights: dict[str, float] | None = None) -> Consensus:
-    """Every requested estimator on (a sample of) `x`, and their weighted vote."""
+               weights: dict[str, float] | None = None,
+               on_estimate: Callable[[KEstimate, int, int], None] | None = None) -> Consensus:
+    """Every requested estimator on (a sample of) `x`, and their weighted vote.
+
+    `on_estimate(estimate, done, total)` is called as each estimator finishes (for progress)."""
     start = time.perf_counter()
     methods = list(methods or ESTIMATORS)
     unknown = [m for m in methods if m not in ESTIMATORS]
     if unknown:
         raise NotFoundError(f"unknown k estimator {', '.join(map(repr, unknown))}; choose from: {', '.join(ESTIMATORS)}")
     ctx = make_context(x, min_k, max_k, sample_size, seed)
-    estimates = [ESTIMATORS[m]().estimate(ctx) for m in methods]
+    estimates = []
+    for m in methods:
+        estimates.append(ESTIMATORS[m]().estimate(ctx))
+        if on_estimate:
+            on_estimate(estimates[-1], len(estimates), len(methods))
     source = "given"
     if weights is None:
         shipped = reliability()
