@@ -114,6 +114,7 @@ def cluster(
     label: Optional[str] = Label,
     param: List[str] = typer.Option([], "--param", "-p", help="Algorithm parameter KEY=VALUE (repeatable)."),
     scale: str = typer.Option("auto", "--scale", help="auto, standard, minmax, robust or none."),
+    categorical: str = typer.Option("onehot", "--categorical", help="Text columns: onehot or ordinal codes."),
     missing: str = Missing,
     seed: int = Seed,
     data_dir: Optional[str] = DataDir,
@@ -130,7 +131,7 @@ def cluster(
     spec = get(algorithm)
     params = _parse_params(param)
     dataset = load(source, label=label, data_dir=data_dir, seed=seed)
-    encoding = encode(dataset, scale=scale, missing=missing)
+    encoding = encode(dataset, scale=scale, categorical=categorical, missing=missing)
     with err.status(f"{spec.name} on {dataset.n:,} rows ..."):
         result = fit_predict(spec.name, encoding.matrix, k, seed=seed, **params)
     labels = result.labels
