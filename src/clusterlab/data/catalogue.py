@@ -21,7 +21,7 @@ import pandas as pd
 from ..config import data_dir as resolve_data_dir
 from ..errors import NotFoundError
 from .batteries import battery_names, dataset_names, read_battery_dataset
-from .dataset import Dataset
+from .dataset import Dataset, array_schema
 from .images import read_hdf5, read_idx_pair, read_image_folder
 from .tables import infer_schema, read_numpy, read_table
 
@@ -70,7 +70,6 @@ def _mnist_like(folder: str, name: str) -> Callable[[Path, str | None], Dataset]
             return parts[0]
         x = np.concatenate([p.features for p in parts])
         truth = np.concatenate([p.truth for p in parts])
-        from .dataset import array_schema
         return Dataset(name, x, array_schema(x), truth=truth, meta={"source": str(base), "split": "all"})
     return read
 

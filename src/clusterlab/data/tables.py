@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ NUMERIC_SHARE = 0.9
 
 
 def _sniff_separator(path: Path) -> str:
-    opener = __import__("gzip").open if path.suffix == ".gz" else open
+    opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", newline="", errors="replace") as handle:
         sample = handle.read(64 * 1024)
     if not sample.strip():
