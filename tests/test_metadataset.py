@@ -48,3 +48,15 @@ def test_cli_label(tmp_path):
     r = run_cli("recommend", "label", "--count", "2", "--backend", "serial", "-o", str(tmp_path / "m.csv"))
     assert r.returncode == 0, r.stderr
     assert "2 datasets labelled" in r.stdout and "per core-hour" in r.stdout
+
+
+def test_a_file_from_another_registry_is_refused(tmp_path):
+    import pytest
+
+    from clusterlab.errors import DataError
+
+    path = tmp_path / "old.csv"
+    path.write_text("family,n,seed,ari_kmeans\ngaussian,100,0,1.0\n")
+    with pytest.raises(DataError, match="another set of algorithms"):
+        label_many(path, 2, backend="serial", progress=None, max_n=200)
+    assert path.read_text() == "family,n,seed,ari_kmeans\ngaussian,100,0,1.0\n"

@@ -76,10 +76,17 @@ def label_many(path: str | Path, count: int, *, backend: str = "processes", work
     path.parent.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(STREAM_SEED)
     specs = [sample_spec(rng, seed=i, max_n=max_n).to_dict() for i in range(count)]
-    done = set(pd.read_csv(path, usecols=["seed"]).seed.tolist()) if path.exists() and path.stat().st_size else set()
-    todo = [s for s in specs if s["seed"] not in done]
     columns = _columns()
     new_file = not path.exists() or path.stat().st_size == 0
+    done: set = set()
+    if not new_file:
+        header = list(pd.read_csv(path, nrows=0).columns)
+        if header != columns:
+            missing = sorted(set(columns) - set(header))
+            raise DataError(f"{path} was labelled with another set of algorithms or fields (this version adds "
+                            f"{', '.join(missing[:6]) or 'none'}); label into a new file")
+        done = set(pd.read_csv(path, usecols=["seed"]).seed.tolist())
+    todo = [s for s in specs if s["seed"] not in done]
     from .. import parallel
 
     n_workers = 1 if backend == "serial" else (workers or parallel.default_workers())
