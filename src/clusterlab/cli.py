@@ -212,6 +212,35 @@ def recommend_label(
               f"{stats['per_core_hour']:.0f} datasets per core-hour")
 
 
+@recommend_app.command("train")
+def recommend_train(
+    labels: Path = typer.Option(Path("runs/metadataset.csv"), "--labels", help="The meta-dataset (recommend label)."),
+    run: Path = typer.Option(Path("runs/recommender"), "--run", help="Run folder for checkpoints and history."),
+    epochs: int = typer.Option(30, "--epochs"),
+    lr: float = typer.Option(1e-3, "--lr"),
+    batch_size: int = typer.Option(64, "--batch-size"),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in --run from its last checkpoint."),
+    seed: int = Seed,
+):
+    """Train the set recommender on the meta-dataset (held-out synthetic test split)."""
+    from .recommend import read_labels_table
+    from .recommend.examples import build_set_examples
+    from .recommend.train import TrainConfig, train
+
+    table = read_labels_table(labels)
+    with err.status(f"encoding {len(table):,} datasets ..."):
+        examples = build_set_examples(table, cache=run / "examples.npz")
+    config = TrainConfig(epochs=epochs, lr=lr, batch_size=batch_size, seed=seed)
+
+    def report(record: dict) -> None:
+        out.print(f"epoch {record['epoch']:3d}  loss {record['train_loss']:.4f}  test: chosen ARI "
+                  f"{record['chosen_ari']:.3f} (oracle {record['oracle_ari']:.3f}, best single "
+                  f"{record['best_single']} {record['best_single_ari']:.3f})  k accuracy {record['k_accuracy']:.3f}")
+
+    result = train(examples, run, config, resume=resume, on_epoch=report)
+    out.print(f"{result['train']} training and {result['test']} test datasets; checkpoint in {run}")
+
+
 @app.command()
 def algorithms():
     """List the registered algorithms."""
