@@ -45,7 +45,8 @@ def test_interrupted_file_keeps_finished_rows(tmp_path):
 
 
 def test_cli_label(tmp_path):
-    r = run_cli("recommend", "label", "--count", "2", "--backend", "serial", "-o", str(tmp_path / "m.csv"))
+    r = run_cli("recommend", "label", "--count", "2", "--backend", "serial", "--max-n", "150",
+                "-o", str(tmp_path / "m.csv"))
     assert r.returncode == 0, r.stderr
     assert "2 datasets labelled" in r.stdout and "per core-hour" in r.stdout
 

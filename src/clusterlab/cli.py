@@ -200,13 +200,16 @@ def recommend_label(
                                 help="CSV of specs and labels; appended to, so a stopped run resumes."),
     backend: str = typer.Option("processes", "--backend", help="serial, processes, or a Dask scheduler address."),
     workers: Optional[int] = typer.Option(None, "--workers", help="Local worker processes (default: one per core)."),
+    max_n: int = typer.Option(2000, "--max-n", help="Largest number of rows of a generated dataset."),
 ):
     """Label synthetic datasets with the ARI of every registered algorithm (resumable)."""
     from .recommend import label_many
 
     if count < 1:
         raise ParameterError(f"--count must be at least 1, got {count}")
-    stats = label_many(output, count, backend=backend, workers=workers)
+    if max_n < 20:
+        raise ParameterError(f"--max-n must be at least 20, got {max_n}")
+    stats = label_many(output, count, backend=backend, workers=workers, max_n=max_n)
     out.print(f"{stats['labelled']} datasets labelled ({stats['already']} were already there, {stats['failed']} "
               f"failed) into {output} in {stats['wall_seconds'] / 60:.1f} min on {stats['workers']} workers: "
               f"{stats['per_core_hour']:.0f} datasets per core-hour")
