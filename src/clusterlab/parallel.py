@@ -9,6 +9,7 @@ slow each other 10-20x on a small machine, so by default workers x threads = cor
 from __future__ import annotations
 
 import os
+import re
 import sys
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -96,7 +97,7 @@ def _dispatch(fn, items, backend, workers, threads) -> Iterator[TaskResult]:
                 for future in done:
                     yield future.result()
         return
-    if backend.startswith(("tcp://", "tls://", "ucx://", "inproc://")) or ":" in backend:
+    if backend.startswith(("tcp://", "tls://", "ucx://", "inproc://")) or re.fullmatch(r"[\w.-]+:\d+", backend):
         from distributed import Client, as_completed
 
         with Client(backend) as client:
