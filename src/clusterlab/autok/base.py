@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -122,5 +121,3 @@ def best_of(curve: dict[int, float], greater: bool = True) -> int | None:
     sign = 1.0 if greater else -1.0
     return max(finite, key=lambda k: (sign * finite[k], -k))
 
-
-Factory = Callable[[], KEstimator]
