@@ -60,3 +60,16 @@ def markdown_table(frame, floatfmt: str = ".3f") -> str:
                 cells.append(str(v))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def benchmark_matrix(data_dir: str, battery: str, name: str):
+    """A benchmark dataset and the matrix every benchmark clusters: clustbench data as the
+    framework prepares it; tables standardised, one-hot encoded, missing cells imputed."""
+    from clusterlab.data import load
+    from clusterlab.prep import encode
+
+    if battery == "tabular":
+        dataset = load(f"tabular/{name}", data_dir=data_dir)
+        return dataset, encode(dataset, scale="standard", missing="impute").matrix
+    dataset = load(f"clustbench/{battery}/{name}", data_dir=data_dir)
+    return dataset, dataset.features

@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, commit, default_data_dir, machine_line, markdown_table, today  # noqa: E402
+from _common import (RESULTS, benchmark_matrix, commit, default_data_dir, machine_line,  # noqa: E402
+                     markdown_table, today)
 
 BATTERIES = ("wut", "fcps", "graves", "other", "uci", "g2mg")
 # Gagolewski's published mean normalised clustering accuracy (his suite, 73 datasets, n <= 10,000).
@@ -38,16 +39,7 @@ FIELDS = ["battery", "dataset", "n", "d", "k_true", "algorithm", "nca", "ari", "
 
 @lru_cache(maxsize=4)
 def _prepared(data_dir: str, battery: str, name: str):
-    from clusterlab.data import load
-    from clusterlab.prep import encode
-
-    if battery == "tabular":
-        dataset = load(f"tabular/{name}", data_dir=data_dir)
-        x = encode(dataset, scale="standard", missing="impute").matrix
-    else:
-        dataset = load(f"clustbench/{battery}/{name}", data_dir=data_dir)
-        x = dataset.features
-    return dataset, x
+    return benchmark_matrix(data_dir, battery, name)
 
 
 def run_one(task: tuple[str, str, str, str]) -> dict:

@@ -33,7 +33,8 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, ROOT, commit, default_data_dir, machine_line, markdown_table, today  # noqa: E402
+from _common import (RESULTS, ROOT, benchmark_matrix, commit, default_data_dir,  # noqa: E402
+                     machine_line, markdown_table, today)
 
 BATTERIES = ("wut", "fcps", "graves", "other", "uci", "g2mg")
 CORE = ("wut", "fcps", "graves", "other", "uci")  # the 57 datasets of the issue's floor
@@ -44,8 +45,6 @@ def run_one(task: tuple) -> list[dict]:
     """All estimators on one dataset (they share one k-means sweep)."""
     warnings.simplefilter("ignore")
     from clusterlab.autok import ESTIMATORS, make_context
-    from clusterlab.data import load
-    from clusterlab.prep import encode
 
     data_dir, battery, name, min_k, max_k, sample_size = task
     if battery == "synthetic":  # name holds the spec as JSON
@@ -53,12 +52,8 @@ def run_one(task: tuple) -> list[dict]:
 
         dataset = generate(SyntheticSpec(**json.loads(name)))
         x, name = dataset.features, dataset.name
-    elif battery == "tabular":
-        dataset = load(f"tabular/{name}", data_dir=data_dir)
-        x = encode(dataset, missing="impute").matrix
     else:
-        dataset = load(f"clustbench/{battery}/{name}", data_dir=data_dir)
-        x = dataset.features
+        dataset, x = benchmark_matrix(data_dir, battery, name)
     ctx = make_context(x, min_k, max_k, sample_size, seed=0)
     rows = []
     for method, cls in ESTIMATORS.items():

@@ -27,7 +27,7 @@ from ..algorithms import REGISTRY, fit_predict
 from ..data.synthetic import SyntheticSpec, generate, sample_spec
 from ..errors import ClusterlabError, DataError
 from ..metrics import ari
-from ..parallel import run_tasks
+from ..parallel import default_workers, run_tasks
 
 SPEC_COLUMNS = [f.name for f in fields(SyntheticSpec)]
 ALGORITHM_COLUMNS = [f"ari_{name}" for name in REGISTRY]
@@ -87,9 +87,7 @@ def label_many(path: str | Path, count: int, *, backend: str = "processes", work
                             f"{', '.join(missing[:6]) or 'none'}); label into a new file")
         done = set(pd.read_csv(path, usecols=["seed"]).seed.tolist())
     todo = [s for s in specs if s["seed"] not in done]
-    from .. import parallel
-
-    n_workers = 1 if backend == "serial" else (workers or parallel.default_workers())
+    n_workers = 1 if backend == "serial" else (workers or default_workers())
     start = time.perf_counter()
     failed = 0
     with path.open("a", newline="") as handle:
