@@ -6,7 +6,7 @@ import pytest
 
 from clusterlab.errors import DataError
 from clusterlab.recommend import label_many
-from clusterlab.recommend.examples import build_set_examples
+from clusterlab.recommend.examples import build_examples
 from clusterlab.recommend.train import TrainConfig, train
 from conftest import run_cli
 
@@ -15,15 +15,15 @@ from conftest import run_cli
 def examples(tmp_path_factory):
     path = tmp_path_factory.mktemp("meta") / "meta.csv"
     label_many(path, 24, backend="serial", progress=None, max_n=120)
-    return build_set_examples(pd.read_csv(path), m=64, p=8), path
+    return build_examples(pd.read_csv(path), "set", m=64, p=8), path
 
 
 def test_train_checkpoints_and_resumes_to_the_same_state(examples, tmp_path):
     ex, _ = examples
-    config = TrainConfig(epochs=2, batch_size=8)
+    config = TrainConfig(epochs=2, batch_size=8, m=64, p=8)
     straight = train(ex, tmp_path / "a", config)
     assert straight["finite"] and (tmp_path / "a" / "weights.safetensors").exists()
-    train(ex, tmp_path / "b", TrainConfig(epochs=1, batch_size=8))  # "killed" after one epoch
+    train(ex, tmp_path / "b", TrainConfig(epochs=1, batch_size=8, m=64, p=8))  # "killed" after one epoch
     resumed = train(ex, tmp_path / "b", config, resume=True)
     a = json.loads((tmp_path / "a" / "state.json").read_text())
     b = json.loads((tmp_path / "b" / "state.json").read_text())
@@ -34,10 +34,10 @@ def test_train_checkpoints_and_resumes_to_the_same_state(examples, tmp_path):
 
 def test_corrupt_checkpoint_is_a_clear_error(examples, tmp_path):
     ex, _ = examples
-    train(ex, tmp_path / "r", TrainConfig(epochs=1, batch_size=8))
+    train(ex, tmp_path / "r", TrainConfig(epochs=1, batch_size=8, m=64, p=8))
     (tmp_path / "r" / "weights.safetensors").write_bytes(b"garbage")
     with pytest.raises(DataError, match="cannot read model weights"):
-        train(ex, tmp_path / "r", TrainConfig(epochs=2, batch_size=8), resume=True)
+        train(ex, tmp_path / "r", TrainConfig(epochs=2, batch_size=8, m=64, p=8), resume=True)
 
 
 def test_cli_train(examples, tmp_path):

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.table import Table
 
@@ -189,8 +190,63 @@ def autok(
     out.print(f"wrote {output / 'autok.json'} and {plot}")
 
 
-recommend_app = typer.Typer(no_args_is_help=True, help="The algorithm recommender and its meta-dataset.")
+class _RecommendGroup(typer.core.TyperGroup):
+    """`clusterlab recommend FILE` recommends; `clusterlab recommend label|train` are subcommands.
+    Anything that is not a subcommand name is taken as the FILE of the hidden `file` command."""
+
+    def resolve_command(self, ctx, args):
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["file", *args]
+        return super().resolve_command(ctx, args)
+
+    def format_usage(self, ctx, formatter):
+        formatter.write_usage(ctx.command_path, "FILE [OPTIONS] | label [OPTIONS] | train [OPTIONS]")
+
+
+recommend_app = typer.Typer(cls=_RecommendGroup, no_args_is_help=True,
+                            help="Recommend algorithms for a dataset (`recommend FILE`); build the meta-dataset "
+                                 "(`recommend label`) and train the network (`recommend train`).")
 app.add_typer(recommend_app, name="recommend")
+
+
+@recommend_app.command("file", hidden=True)
+def recommend_file(
+    source: str = typer.Argument(..., help="A file or a bundled dataset name."),
+    model: Optional[Path] = typer.Option(None, "--model", help="A run folder of `recommend train` (default: the "
+                                                                  "model shipped with clusterlab)."),
+    top: int = typer.Option(5, "--top", help="How many algorithms to list."),
+    as_json: bool = typer.Option(False, "--json", help="Print the recommendation as JSON."),
+    label: Optional[str] = Label,
+    missing: str = typer.Option("impute", "--missing", help="Missing cells: impute, drop or error."),
+    seed: int = Seed,
+    data_dir: Optional[str] = DataDir,
+):
+    """Rank the algorithms for a dataset by their predicted ARI, with a k."""
+    from .data import load
+    from .prep import encode
+    from .recommend.recommender import Recommender
+
+    if top < 1:
+        raise ParameterError(f"--top must be at least 1, got {top}")
+    dataset = load(source, label=label, data_dir=data_dir, seed=seed)
+    x = encode(dataset, missing=missing).matrix
+    recommender = Recommender.load(model)
+    rec = recommender.predict(x, seed=seed)
+    if as_json:
+        print(json.dumps({"dataset": dataset.name, **rec.to_dict()}))
+        return
+    table = Table("rank", "algorithm", rec.score, title=f"{dataset.describe()}: model {rec.model}")
+    for i, (name, score) in enumerate(rec.ranking[:top], 1):
+        table.add_row(str(i), name, f"{score:.3f}")
+    out.print(table)
+    for note in rec.notes:
+        out.print(f"note: {note}")
+    if rec.interval:
+        out.print(f"{rec.algorithm}: expected ARI {rec.ranking[0][1]:.2f}, 80 % interval "
+                  f"[{rec.interval[0]:.2f}, {rec.interval[1]:.2f}] (calibrated on held-out synthetic data)")
+    if rec.k is not None:
+        out.print(f"k = [bold]{rec.k}[/bold] (probability {rec.k_probability:.2f})")
+    out.print(f"in {rec.seconds * 1000:.0f} ms")
 
 
 @recommend_app.command("label")
@@ -219,26 +275,31 @@ def recommend_label(
 def recommend_train(
     labels: Path = typer.Option(Path("runs/metadataset.csv"), "--labels", help="The meta-dataset (recommend label)."),
     run: Path = typer.Option(Path("runs/recommender"), "--run", help="Run folder for checkpoints and history."),
+    model_name: str = typer.Option("set", "--model-name", help="set (clusterlab's), or a ClustRecNet variant: "
+                                   "baseline_cnn, no_cnn, no_res, no_att, cnnresatt."),
     epochs: int = typer.Option(30, "--epochs"),
-    lr: float = typer.Option(1e-3, "--lr"),
-    batch_size: int = typer.Option(64, "--batch-size"),
+    lr: Optional[float] = typer.Option(None, "--lr", help="Learning rate (default: 1e-3 set, 1e-4 ClustRecNet)."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Default: 64 set, 32 ClustRecNet."),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="An .npz to keep the encoded datasets in between runs."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --run from its last checkpoint."),
     seed: int = Seed,
 ):
-    """Train the set recommender on the meta-dataset (held-out synthetic test split)."""
+    """Train a recommender on the meta-dataset (held-out synthetic test split)."""
     from .recommend import read_labels_table
-    from .recommend.examples import build_set_examples
+    from .recommend.examples import build_examples
     from .recommend.train import TrainConfig, train
 
+    config = TrainConfig(model_name=model_name, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed)
     table = read_labels_table(labels)
-    with err.status(f"encoding {len(table):,} datasets ..."):
-        examples = build_set_examples(table, cache=run / "examples.npz")
-    config = TrainConfig(epochs=epochs, lr=lr, batch_size=batch_size, seed=seed)
+    with err.status(f"encoding {len(table):,} datasets for {model_name} ...") as status:
+        examples = build_examples(table, config.kind, m=config.m, p=config.p, cache=cache,
+                                  progress=lambda done, total: status.update(f"encoding {done:,} of {total:,} ..."))
 
     def report(record: dict) -> None:
+        k = f"  k accuracy {record['k_accuracy']:.3f}" if "k_accuracy" in record else ""
         out.print(f"epoch {record['epoch']:3d}  loss {record['train_loss']:.4f}  test: chosen ARI "
                   f"{record['chosen_ari']:.3f} (oracle {record['oracle_ari']:.3f}, best single "
-                  f"{record['best_single']} {record['best_single_ari']:.3f})  k accuracy {record['k_accuracy']:.3f}")
+                  f"{record['best_single']} {record['best_single_ari']:.3f}){k}")
 
     result = train(examples, run, config, resume=resume, on_epoch=report)
     out.print(f"{result['train']} training and {result['test']} test datasets; checkpoint in {run}")

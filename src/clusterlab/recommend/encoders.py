@@ -94,3 +94,13 @@ def canonical_set(x: np.ndarray, m: int = 512, p: int = 16) -> SetInput:
     share[:k] = values[:k] / total if total > 0 else 0.0
     meta = np.concatenate([[np.log(n), np.log(d)], share]).astype(np.float32)
     return SetInput(rows, mask, meta)
+
+
+def encode_for(kind: str, x: np.ndarray, m: int = 512, p: int = 16, seed: int = 0) -> tuple[np.ndarray, ...]:
+    """A dataset as the tuple of arrays a model of input `kind` reads (one example, no batch axis)."""
+    if kind == "set":
+        s = canonical_set(x, m=m, p=p)
+        return s.rows, s.mask, s.meta
+    if kind == "grid":
+        return (clustrecnet_grid(x, seed=seed).grid.astype(np.float16),)
+    raise ValueError(f"unknown input kind {kind!r}")

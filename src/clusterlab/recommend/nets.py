@@ -16,6 +16,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..errors import ParameterError
+
+# The ten algorithms ClustRecNet was published with, one output each (all in the registry).
+CLUSTRECNET_ALGORITHMS = ("kmeans", "kmedians", "spectral", "ward", "complete", "dbscan", "hdbscan", "optics",
+                          "birch", "gmm")
 VARIANTS = {
     "baseline_cnn": dict(cnn=True, res=False, att=False),
     "no_cnn": dict(cnn=False, res=True, att=True),
@@ -58,7 +63,7 @@ class ClustRecNet(nn.Module):
     def __init__(self, n_outputs: int = 10, variant: str = "cnnresatt", channels: int = 39):
         super().__init__()
         if variant not in VARIANTS:
-            raise ValueError(f"variant={variant!r} is not allowed; choose one of: {', '.join(VARIANTS)}")
+            raise ParameterError(f"variant={variant!r} is not allowed; choose one of: {', '.join(VARIANTS)}")
         flags = VARIANTS[variant]
         self.variant = variant
         # Rows are many and columns few: shrink the rows fast, keep the columns.
@@ -101,6 +106,24 @@ class SetRecommender(nn.Module):
         pooled, _ = self.pool(q, h, h, key_padding_mask=~mask, need_weights=False)
         z = self.trunk(torch.cat([pooled.flatten(1), meta], dim=1))
         return torch.tanh(self.ari_head(z)), self.k_head(z)  # ARI lies in [-1, 1]
+
+
+# Every model `recommend train --model-name` can build: the five published variants and ours.
+MODEL_NAMES = ("set", *VARIANTS)
+
+
+def input_kind(model_name: str) -> str:
+    """Which encoding a model reads: `set` (canonical_set) or `grid` (clustrecnet_grid)."""
+    if model_name not in MODEL_NAMES:
+        raise ParameterError(f"model_name={model_name!r} is not allowed; choose one of: {', '.join(MODEL_NAMES)}")
+    return "set" if model_name == "set" else "grid"
+
+
+def build_model(model_name: str, n_algorithms: int, *, n_features: int = 16, n_meta: int = 18,
+                max_k: int = 20) -> nn.Module:
+    if input_kind(model_name) == "set":
+        return SetRecommender(n_algorithms, n_features, n_meta, max_k)
+    return ClustRecNet(n_algorithms, model_name)
 
 
 def parameter_count(model: nn.Module) -> int:

@@ -1,10 +1,19 @@
-"""Training the set recommender, with checkpoints that make a stopped run resumable.
+"""Training a recommender network, with checkpoints that make a stopped run resumable.
+
+`--model-name` picks the network (`nets.MODEL_NAMES`):
+- `set`, clusterlab's set model: all registered algorithms, mean squared error on each one's
+  ARI where it is known, plus cross-entropy on k. AdamW, lr 1e-3, batch 64.
+- the five ClustRecNet variants, as published: its ten algorithms, binary cross-entropy on
+  "ARI > 0.8", Adam with lr 1e-4, weight decay 7e-3, batch 32.
 
 Each epoch ends with an evaluation on the held-out synthetic split (never used to choose
 anything but the record) and an atomic checkpoint in the run folder: `weights.safetensors`
 (the model), `optimizer.pt` (loaded with weights_only=True), `state.json` (epoch, config,
-history). Loss: mean squared error on every algorithm's ARI where it is known, plus cross-
-entropy on k.
+model description, history). A run folder is also what `Recommender.load` reads.
+
+Calibration: the held-out split is halved by seed; on one half the residuals of the top pick's
+predicted ARI give an 80 % interval (split conformal), and the other half reports how often
+that interval holds the true ARI.
 """
 
 from __future__ import annotations
@@ -18,55 +27,103 @@ from typing import Callable
 import numpy as np
 
 from ..errors import DataError, ParameterError
-from .examples import SetExamples, split_by_seed
+from .examples import Examples, split_by_seed
+from .nets import CLUSTRECNET_ALGORITHMS, MODEL_NAMES, build_model, input_kind
+
+# Published ClustRecNet training settings; ours for the set model.
+_DEFAULTS = {"set": dict(lr=1e-3, weight_decay=1e-4, batch_size=64),
+             "grid": dict(lr=1e-4, weight_decay=7e-3, batch_size=32)}
 
 
 @dataclass
 class TrainConfig:
+    model_name: str = "set"
     epochs: int = 30
-    lr: float = 1e-3
-    weight_decay: float = 1e-4
-    batch_size: int = 64
+    lr: float | None = None  # None: the model's default (above)
+    weight_decay: float | None = None
+    batch_size: int | None = None
     seed: int = 0
     max_k: int = 20
     k_weight: float = 0.3
     test_share: float = 0.1
+    m: int = 512  # rows and axes of the set encoding
+    p: int = 16
 
-    def check(self) -> None:
-        for name in ("epochs", "batch_size", "max_k"):
+    def __post_init__(self):
+        if self.model_name not in MODEL_NAMES:
+            raise ParameterError(f"model_name={self.model_name!r} is not allowed; choose one of: "
+                                 f"{', '.join(MODEL_NAMES)}")
+        for key, value in _DEFAULTS[input_kind(self.model_name)].items():
+            if getattr(self, key) is None:
+                setattr(self, key, value)
+        for name in ("epochs", "batch_size", "max_k", "m", "p"):
             if getattr(self, name) < 1:
                 raise ParameterError(f"{name} must be at least 1, got {getattr(self, name)}")
         if not 0 < self.test_share < 1:
             raise ParameterError(f"test_share must lie in (0, 1), got {self.test_share}")
 
+    @property
+    def kind(self) -> str:
+        return input_kind(self.model_name)
 
-def _tensors(ex: SetExamples, idx: np.ndarray, max_k: int):
+
+def model_algorithms(model_name: str, available: tuple[str, ...]) -> tuple[str, ...]:
+    return CLUSTRECNET_ALGORITHMS if input_kind(model_name) == "grid" else available
+
+
+def _batch(ex: Examples, idx: np.ndarray):
     import torch
 
-    ari = ex.ari[idx]
-    return (torch.from_numpy(ex.rows[idx]), torch.from_numpy(ex.mask[idx]), torch.from_numpy(ex.meta[idx]),
-            torch.from_numpy(np.nan_to_num(ari, nan=0.0)), torch.from_numpy(~np.isnan(ari)),
-            torch.from_numpy(np.clip(ex.k[idx], 2, max_k) - 2))
+    return [torch.from_numpy(np.asarray(a[idx], dtype=np.float32) if a.dtype == np.float16 else a[idx])
+            for a in ex.inputs]
 
 
-def evaluate(model, ex: SetExamples, idx: np.ndarray, max_k: int) -> dict:
-    """Mean ARI of the algorithm the model ranks first, against the best in hindsight and the
-    best single algorithm of the split; k accuracy; ARI error."""
+def predict(model, kind: str, inputs: list, batch_size: int = 256):
+    """Scores per algorithm (predicted ARI, or the logit of ARI > 0.8) and k logits (None
+    for models without a k head), for a batch of encoded examples given as torch tensors."""
     import torch
 
-    rows, mask, meta, ari, known, k = _tensors(ex, idx, max_k)
     model.eval()
+    scores, k_logits = [], []
     with torch.no_grad():
-        pred, k_logits = model(rows, mask, meta)
-    truth = np.where(known.numpy(), ari.numpy(), np.nan)
-    chosen = np.nan_to_num(truth[np.arange(len(idx)), pred.numpy().argmax(axis=1)], nan=0.0)
+        for start in range(0, inputs[0].shape[0], batch_size):
+            out = model(*[t[start: start + batch_size] for t in inputs])
+            if kind == "set":
+                scores.append(out[0])
+                k_logits.append(out[1])
+            else:
+                scores.append(out)
+    return torch.cat(scores).numpy(), (torch.cat(k_logits).numpy() if k_logits else None)
+
+
+def evaluate(model, ex: Examples, idx: np.ndarray, config: TrainConfig) -> dict:
+    """Mean ARI of the algorithm the model ranks first, against the best in hindsight and the
+    best single algorithm of the split; for the set model also k accuracy, the ARI error and
+    the calibration of its 80 % interval."""
+    scores, k_logits = predict(model, config.kind, _batch(ex, idx))
+    truth = ex.ari[idx]
+    rows = np.arange(len(idx))
+    pick = scores.argmax(axis=1)
+    chosen = np.nan_to_num(truth[rows, pick], nan=0.0)
     best_single = np.nanmean(truth, axis=0)
-    err = (pred.numpy() - ari.numpy())[known.numpy()]
-    return {"chosen_ari": float(chosen.mean()), "oracle_ari": float(np.nanmax(truth, axis=1).mean()),
-            "best_single_ari": float(np.nanmax(best_single)),
-            "best_single": ex.algorithms[int(np.nanargmax(best_single))],
-            "k_accuracy": float((k_logits.argmax(dim=1) == k).float().mean()),
-            "ari_rmse": float(np.sqrt(np.mean(err ** 2))) if err.size else float("nan")}
+    record = {"chosen_ari": float(chosen.mean()), "oracle_ari": float(np.nanmax(truth, axis=1).mean()),
+              "best_single_ari": float(np.nanmax(best_single)),
+              "best_single": ex.algorithms[int(np.nanargmax(best_single))]}
+    if k_logits is not None:
+        k_true = np.clip(ex.k[idx], 2, config.max_k)
+        known = ~np.isnan(truth)
+        err = (scores - np.nan_to_num(truth))[known]
+        record["k_accuracy"] = float((k_logits.argmax(axis=1) + 2 == k_true).mean())
+        record["k_within_1"] = float((np.abs(k_logits.argmax(axis=1) + 2 - k_true) <= 1).mean())
+        record["ari_rmse"] = float(np.sqrt(np.mean(err ** 2))) if err.size else float("nan")
+        residual = chosen - scores[rows, pick]
+        half = ex.seeds[idx] % 2 == 0
+        if half.sum() >= 10 and (~half).sum() >= 10:
+            low, high = np.quantile(residual[half], [0.1, 0.9])
+            held = residual[~half]
+            record.update(interval_low=float(low), interval_high=float(high),
+                          interval_coverage=float(((held >= low) & (held <= high)).mean()))
+    return record
 
 
 def _save(run: Path, model, optimizer, state: dict) -> None:
@@ -97,51 +154,72 @@ def load_weights(model, path: Path) -> None:
         raise DataError(f"{path} holds weights of another model: {str(exc).splitlines()[0]}") from None
 
 
-def train(ex: SetExamples, run: str | Path, config: TrainConfig | None = None, resume: bool = False,
+def read_state(run: Path) -> dict:
+    path = Path(run) / "state.json"
+    if not path.exists():
+        raise DataError(f"no model in {run}: state.json is missing")
+    try:
+        state = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path} is corrupt: {exc}") from None
+    if not isinstance(state, dict) or "model" not in state:
+        raise DataError(f"{path} does not describe a clusterlab recommender")
+    return state
+
+
+def train(ex: Examples, run: str | Path, config: TrainConfig | None = None, resume: bool = False,
           on_epoch: Callable[[dict], None] | None = None) -> dict:
     import torch
 
-    from .nets import SetRecommender
-
     config = config or TrainConfig()
-    config.check()
+    if ex.kind != config.kind:
+        raise DataError(f"{config.model_name} reads {config.kind} encodings, the examples hold {ex.kind}")
+    ex = ex.subset(model_algorithms(config.model_name, ex.algorithms))
     run = Path(run)
     torch.manual_seed(config.seed)
     train_idx, test_idx = split_by_seed(ex.seeds, config.test_share)
     if len(train_idx) == 0 or len(test_idx) == 0:
         raise DataError(f"{len(ex)} examples are too few for a train/test split; label more datasets")
-    model = SetRecommender(len(ex.algorithms), ex.rows.shape[2], ex.meta.shape[1], config.max_k)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    state = {"epoch": 0, "config": asdict(config), "algorithms": list(ex.algorithms), "history": []}
+    n_meta = ex.inputs[2].shape[1] if ex.kind == "set" else 0
+    model = build_model(config.model_name, len(ex.algorithms), n_features=config.p, n_meta=n_meta,
+                        max_k=config.max_k)
+    opt_class = torch.optim.AdamW if ex.kind == "set" else torch.optim.Adam
+    optimizer = opt_class(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    description = {"name": config.model_name, "kind": ex.kind, "algorithms": list(ex.algorithms),
+                   "m": config.m, "p": config.p, "n_meta": n_meta, "max_k": config.max_k}
+    state = {"epoch": 0, "config": asdict(config), "model": description, "history": []}
     if resume:
-        if not (run / "state.json").exists():
-            raise DataError(f"nothing to resume in {run}: no state.json")
-        try:
-            state = json.loads((run / "state.json").read_text())
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{run / 'state.json'} is corrupt: {exc}") from None
-        if state.get("algorithms") != list(ex.algorithms):
-            raise DataError(f"{run} was trained on other algorithms; start a new run folder")
+        state = read_state(run)
+        if state["model"] != description:
+            raise DataError(f"{run} holds another model or algorithm set; start a new run folder")
         load_weights(model, run / "weights.safetensors")
         try:
             optimizer.load_state_dict(torch.load(run / "optimizer.pt", weights_only=True))
         except Exception as exc:  # a corrupt optimizer file: say so, in one line
             raise DataError(f"cannot read {run / 'optimizer.pt'}: {str(exc).splitlines()[0]}") from None
-    rows, mask, meta, ari, known, k = _tensors(ex, train_idx, config.max_k)
+    target = np.nan_to_num(ex.ari, nan=0.0)
+    known = ~np.isnan(ex.ari)
+    k_class = np.clip(ex.k, 2, config.max_k) - 2
     for epoch in range(state["epoch"], config.epochs):
         model.train()
-        order = torch.from_numpy(np.random.default_rng(config.seed + epoch).permutation(len(train_idx)))
+        order = train_idx[np.random.default_rng(config.seed + epoch).permutation(len(train_idx))]
         total = 0.0
         for start in range(0, len(order), config.batch_size):
-            b = order[start: start + config.batch_size]
-            pred, k_logits = model(rows[b], mask[b], meta[b])
-            loss_ari = ((pred - ari[b]) ** 2 * known[b]).sum() / known[b].sum().clamp(min=1)
-            loss = loss_ari + config.k_weight * torch.nn.functional.cross_entropy(k_logits, k[b])
+            b = np.sort(order[start: start + config.batch_size])
+            y, mask = torch.from_numpy(target[b]), torch.from_numpy(known[b])
+            out = model(*_batch(ex, b))
+            if ex.kind == "set":
+                pred, k_logits = out
+                loss = ((pred - y) ** 2 * mask).sum() / mask.sum().clamp(min=1)
+                loss = loss + config.k_weight * torch.nn.functional.cross_entropy(k_logits, torch.from_numpy(k_class[b]))
+            else:  # the published objective: is this algorithm's ARI above 0.8?
+                bce = torch.nn.functional.binary_cross_entropy_with_logits(out, (y > 0.8).float(), reduction="none")
+                loss = (bce * mask).sum() / mask.sum().clamp(min=1)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             total += float(loss) * len(b)
-        record = {"epoch": epoch + 1, "train_loss": total / len(order), **evaluate(model, ex, test_idx, config.max_k)}
+        record = {"epoch": epoch + 1, "train_loss": total / len(order), **evaluate(model, ex, test_idx, config)}
         state["epoch"] = epoch + 1
         state["history"].append(record)
         _save(run, model, optimizer, state)
