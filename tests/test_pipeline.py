@@ -17,3 +17,23 @@ def test_auto_finds_k_and_writes_outputs(blobs, tmp_path):
     assert summary["autok"]["k"] == 3 and len(summary["autok"]["estimates"]) == 11
     labels = np.loadtxt(paths["labels"], delimiter=",", skiprows=1)
     assert labels.shape == (150, 2)
+
+
+def test_auto_takes_the_algorithm_from_the_shipped_recommender(blobs, tmp_path):
+    from clusterlab.algorithms import REGISTRY
+
+    x, y = blobs
+    summary = json.loads(write_outputs(auto(Dataset("blobs", x, array_schema(x))), tmp_path)["summary"].read_text())
+    first = summary["decisions"][0]
+    assert first["step"] == "algorithm" and first["choice"] in REGISTRY and "ranks it first" in first["reason"]
+    assert summary["algorithm"] == first["choice"] and len(summary["recommendation"]["ranking"]) == len(REGISTRY)
+
+
+def test_auto_falls_back_to_kmeans_without_a_usable_model(blobs, tmp_path, monkeypatch):
+    from clusterlab.recommend import recommender
+
+    (tmp_path / "state.json").write_text("{broken")
+    monkeypatch.setattr(recommender, "SHIPPED", tmp_path)
+    x, _ = blobs
+    result = auto(Dataset("blobs", x, array_schema(x)))
+    assert result.algorithm == "kmeans" and "fallback" in result.decisions[0].reason

@@ -42,7 +42,7 @@ def _set_output(model, x):
 
 def test_set_model_is_invariant_to_row_and_column_order(data):
     torch.manual_seed(0)
-    model = SetRecommender(17).eval()
+    model = SetRecommender(17, n_meta=48).eval()
     rng = np.random.default_rng(3)
     ari, k = _set_output(model, data)
     assert ari.shape == (1, 17) and k.shape == (1, 19)
@@ -55,5 +55,5 @@ def test_set_model_is_invariant_to_row_and_column_order(data):
 @pytest.mark.parametrize("n,d", [(12, 1), (40, 3), (5000, 120)])
 def test_set_encoding_takes_any_size(n, d):
     s = canonical_set(np.random.default_rng(n).normal(size=(n, d)), m=256, p=16)
-    assert s.rows.shape == (256, 16) and s.mask.sum() == min(n, 256) and s.meta.shape == (18,)
+    assert s.rows.shape == (256, 16) and s.mask.sum() == min(n, 256) and s.meta.shape == (18 + 30,)
     assert np.isfinite(s.rows).all()

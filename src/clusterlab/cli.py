@@ -235,7 +235,8 @@ def recommend_file(
     if as_json:
         print(json.dumps({"dataset": dataset.name, **rec.to_dict()}))
         return
-    table = Table("rank", "algorithm", rec.score, title=f"{dataset.describe()}: model {rec.model}")
+    out.print(f"[bold]{dataset.describe()}[/bold]: recommender `{rec.model}`")
+    table = Table("rank", "algorithm", rec.score)
     for i, (name, score) in enumerate(rec.ranking[:top], 1):
         table.add_row(str(i), name, f"{score:.3f}")
     out.print(table)
@@ -246,7 +247,7 @@ def recommend_file(
                   f"[{rec.interval[0]:.2f}, {rec.interval[1]:.2f}] (calibrated on held-out synthetic data)")
     if rec.k is not None:
         out.print(f"k = [bold]{rec.k}[/bold] (probability {rec.k_probability:.2f})")
-    out.print(f"in {rec.seconds * 1000:.0f} ms")
+    out.print(f"in {rec.seconds * 1000:.0f} ms (loading the model took {recommender.load_seconds:.1f} s)")
 
 
 @recommend_app.command("label")

@@ -1,8 +1,10 @@
 """The main job: read -> encode -> choose algorithm and k -> fit -> score -> write.
 
-k comes from the auto-k consensus (a weighted vote of every k estimator on a sample of at most
-2,048 rows). The algorithm is still the simplest honest choice, k-means, and the summary says
-so; the recommender replaces that step when it lands.
+The algorithm comes from the recommender shipped with the package (`recommend/shipped/`): the
+algorithm with the highest expected ARI. k comes from the auto-k consensus (a weighted vote of
+every k estimator on a sample of at most 2,048 rows); algorithms that find their own number of
+clusters (DBSCAN, HDBSCAN, ...) run on their data-driven defaults. Without a usable shipped
+model, k-means is the fallback, and the summary says why.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .algorithms import fit_predict
+from .algorithms import REGISTRY, fit_predict
 from .autok import estimate_k
 from .data import DEFAULT_DATASET, Dataset, load
+from .errors import TooLargeError
 from .metrics import balance, external_scores, internal_scores
 from .prep import encode
 
@@ -46,6 +49,7 @@ class AutoResult:
     seconds: float
     notes: list[str]
     autok: dict = field(default_factory=dict)
+    recommendation: dict = field(default_factory=dict)
 
 
 def choose_k(x: np.ndarray, max_k: int, seed: int, on_estimate=None) -> tuple[Decision, dict]:
@@ -58,6 +62,21 @@ def choose_k(x: np.ndarray, max_k: int, seed: int, on_estimate=None) -> tuple[De
         consensus.to_dict()
 
 
+def choose_algorithm(x: np.ndarray, seed: int) -> tuple[Decision, dict]:
+    """The shipped recommender's top algorithm, with its ranking as the decision's scores."""
+    from .errors import DataError
+    from .recommend.recommender import Recommender
+
+    try:
+        rec = Recommender.load().predict(x, seed=seed)
+    except DataError as exc:
+        return Decision("algorithm", "kmeans", f"fallback: the shipped recommender is unusable ({exc})"), {}
+    interval = (f", 80 % interval [{rec.interval[0]:.2f}, {rec.interval[1]:.2f}]" if rec.interval else "")
+    reason = (f"recommender `{rec.model}` ranks it first: {rec.score} {rec.ranking[0][1]:.2f}{interval}; "
+              f"next {rec.ranking[1][0]} {rec.ranking[1][1]:.2f}")
+    return Decision("algorithm", rec.algorithm, reason, {a: round(v, 4) for a, v in rec.ranking}), rec.to_dict()
+
+
 def auto(source: str | Path | Dataset = DEFAULT_DATASET, *, label: str | None = None, data_dir=None,
          max_k: int = 10, seed: int = 0, missing: str = "impute", on_estimate=None) -> AutoResult:
     """Cluster a dataset end to end and return every decision with its reason.
@@ -67,11 +86,19 @@ def auto(source: str | Path | Dataset = DEFAULT_DATASET, *, label: str | None = 
     dataset = source if isinstance(source, Dataset) else load(source, label=label, data_dir=data_dir, seed=seed)
     encoding = encode(dataset, missing=missing)
     x = encoding.matrix
-    decisions = [Decision("algorithm", "kmeans", "placeholder rule until the recommender lands: k-means "
-                                                  "is the usual first choice for numeric data")]
+    algo_decision, recommendation = choose_algorithm(x, seed)
+    algorithm = algo_decision.choice
     k_decision, autok = choose_k(x, max_k, seed, on_estimate)
-    decisions.append(k_decision)
-    result = fit_predict("kmeans", x, int(k_decision.choice), seed=seed)
+    decisions = [algo_decision, k_decision]
+    needs_k = REGISTRY[algorithm].needs_k
+    if not needs_k:
+        k_decision.reason += f"; not used: {algorithm} finds its own number of clusters"
+    try:
+        result = fit_predict(algorithm, x, int(k_decision.choice) if needs_k else None, seed=seed)
+    except TooLargeError as exc:  # a quadratic algorithm on large data: the scalable default instead
+        decisions.append(Decision("fallback", "kmeans", str(exc)))
+        algorithm = "kmeans"
+        result = fit_predict(algorithm, x, int(k_decision.choice), seed=seed)
     labels = result.labels
     if encoding.rows is not None:  # rows dropped for missing cells are reported as unassigned
         full = np.full(dataset.n, -1, dtype=np.int64)
@@ -81,8 +108,9 @@ def auto(source: str | Path | Dataset = DEFAULT_DATASET, *, label: str | None = 
     external = None
     if dataset.truth is not None:
         external = external_scores(dataset.references, labels)
-    return AutoResult(dataset, labels, "kmeans", int(k_decision.choice), decisions, internal, external,
-                      balance(labels), time.perf_counter() - start, list(dataset.notes) + encoding.notes, autok)
+    return AutoResult(dataset, labels, algorithm, result.n_clusters, decisions, internal, external,
+                      balance(labels), time.perf_counter() - start, list(dataset.notes) + encoding.notes, autok,
+                      recommendation)
 
 
 def write_outputs(result: AutoResult, out_dir: str | Path) -> dict[str, Path]:
@@ -105,6 +133,7 @@ def write_outputs(result: AutoResult, out_dir: str | Path) -> dict[str, Path]:
         "external_scores": result.external,
         "balance": result.balance,
         "autok": result.autok,
+        "recommendation": result.recommendation,
         "notes": result.notes,
         "seconds": round(result.seconds, 3),
     }

@@ -11,7 +11,8 @@ the first 50 columns (said in `GridInput.note`).
   `p` axes kept (zero-padded when fewer).
 - Rows: when there are more than `m`, the `m` with the smallest content hash are kept, a choice
   that does not depend on where a row stands; fewer rows are padded and masked.
-- Meta-features that need no order: log n, log d, the share of variance on each kept axis.
+- Meta-features that need no order: log n, log d, the share of variance on each kept axis, and
+  the 30 of `metafeatures` computed on the kept rows in canonical coordinates.
 Two limits of "by construction": axes of exactly equal variance have no unique direction, and a
 coordinate on a rounding boundary of the row hash can fall either way; neither is seen on real
 data in the tests.
@@ -25,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 
 GRID_ROWS, GRID_COLS = 2000, 50
+# Bumped whenever an encoding changes, so caches of encoded examples are rebuilt.
+ENCODING_VERSION = 2
 
 
 def zscore(x: np.ndarray) -> np.ndarray:
@@ -71,6 +74,8 @@ def _row_keys(z: np.ndarray) -> np.ndarray:
 
 
 def canonical_set(x: np.ndarray, m: int = 512, p: int = 16) -> SetInput:
+    from .metafeatures import metafeatures
+
     x = np.asarray(x, dtype=np.float64)
     n, d = x.shape
     z = zscore(x)
@@ -82,17 +87,18 @@ def canonical_set(x: np.ndarray, m: int = 512, p: int = 16) -> SetInput:
     skew = (coords ** 3).mean(axis=0)
     coords *= np.where(skew < 0, -1.0, 1.0)
     k = min(p, d)
-    coords = coords[:, :k]
-    if n > m:
-        coords = coords[np.argsort(_row_keys(coords), kind="stable")[:m]]
+    # Rows in the order of their content hash: the same rows, in the same order, whatever the input order.
+    coords = coords[np.argsort(_row_keys(coords[:, :k]), kind="stable")[:m]]
     rows = np.zeros((m, p), dtype=np.float32)
-    rows[: coords.shape[0], :k] = coords
+    rows[: coords.shape[0], :k] = coords[:, :k]
     mask = np.zeros(m, dtype=bool)
     mask[: coords.shape[0]] = True
     share = np.zeros(p, dtype=np.float32)
     total = values.sum()
     share[:k] = values[:k] / total if total > 0 else 0.0
-    meta = np.concatenate([[np.log(n), np.log(d)], share]).astype(np.float32)
+    # Meta-features of the kept rows in all canonical axes (distances as in the data; statistics
+    # per principal axis), so they too are free of row and column order.
+    meta = np.concatenate([[np.log(n), np.log(d)], share, metafeatures(coords, sample=m)]).astype(np.float32)
     return SetInput(rows, mask, meta)
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 from ..algorithms import names
 from ..data.synthetic import SyntheticSpec, generate
 from ..errors import DataError
-from .encoders import encode_for
+from .encoders import ENCODING_VERSION, encode_for
 from .metadataset import SPEC_COLUMNS
 
 INPUT_NAMES = {"set": ("rows", "mask", "meta"), "grid": ("grid",)}
@@ -81,7 +81,8 @@ def build_examples(table: pd.DataFrame, kind: str = "set", m: int = 512, p: int 
     if cache and cache.exists():
         with np.load(cache) as z:
             first = INPUT_NAMES[kind][0]
-            if (first in z.files and tuple(z["algorithms"]) == algorithms and np.array_equal(z["seeds"], seeds)
+            if (first in z.files and "version" in z.files and int(z["version"]) == ENCODING_VERSION
+                    and tuple(z["algorithms"]) == algorithms and np.array_equal(z["seeds"], seeds)
                     and z[first].shape[1:] == shape):
                 return Examples(kind, tuple(z[n] for n in INPUT_NAMES[kind]), ari, k, seeds, algorithms)
     encoded = []
@@ -94,7 +95,8 @@ def build_examples(table: pd.DataFrame, kind: str = "set", m: int = 512, p: int 
     if cache:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_name(cache.name + ".tmp.npz")
-        np.savez(tmp, seeds=seeds, algorithms=np.array(algorithms), **dict(zip(INPUT_NAMES[kind], inputs)))
+        np.savez(tmp, seeds=seeds, algorithms=np.array(algorithms), version=ENCODING_VERSION,
+                 **dict(zip(INPUT_NAMES[kind], inputs)))
         tmp.replace(cache)
     return examples
 

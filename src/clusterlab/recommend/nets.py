@@ -99,11 +99,19 @@ class SetRecommender(nn.Module):
         self.trunk = nn.Sequential(nn.Linear(summary, 128), nn.GELU(), nn.Linear(128, 128), nn.GELU())
         self.ari_head = nn.Linear(128, n_algorithms)
         self.k_head = nn.Linear(128, max_k - 1)  # k = 2..max_k
+        # Meta-features live on very different scales; training sets these from its split.
+        self.register_buffer("meta_mean", torch.zeros(n_meta))
+        self.register_buffer("meta_std", torch.ones(n_meta))
+
+    def set_meta_scale(self, meta: torch.Tensor) -> None:
+        self.meta_mean.copy_(meta.mean(dim=0))
+        self.meta_std.copy_(meta.std(dim=0).clamp(min=1e-3))
 
     def forward(self, rows: torch.Tensor, mask: torch.Tensor, meta: torch.Tensor):
         h = self.phi(rows)
         q = self.queries.unsqueeze(0).expand(rows.shape[0], -1, -1)
         pooled, _ = self.pool(q, h, h, key_padding_mask=~mask, need_weights=False)
+        meta = ((meta - self.meta_mean) / self.meta_std).clamp(-10, 10)
         z = self.trunk(torch.cat([pooled.flatten(1), meta], dim=1))
         return torch.tanh(self.ari_head(z)), self.k_head(z)  # ARI lies in [-1, 1]
 

@@ -50,12 +50,14 @@ class Recommendation:
 class Recommender:
     def __init__(self, model, state: dict, source: Path):
         self.model, self.state, self.source = model, state, source
+        self.load_seconds = 0.0
         self.description = state["model"]
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "Recommender":
         from .nets import build_model
 
+        start = time.perf_counter()
         folder = Path(path) if path is not None else SHIPPED
         if folder.is_file():  # a weights file: its state.json lies beside it
             folder = folder.parent
@@ -71,7 +73,12 @@ class Recommender:
             raise DataError(f"{folder / 'state.json'} lacks the model field {exc}") from None
         load_weights(model, folder / "weights.safetensors")
         model.eval()
-        return cls(model, state, folder)
+        rec = cls(model, state, folder)
+        # One small pass now: torch and the encoders import lazily on first use, and that second
+        # or so belongs to loading, not to each recommendation.
+        rec.predict(np.random.default_rng(0).normal(size=(8, 2)))
+        rec.load_seconds = time.perf_counter() - start
+        return rec
 
     @property
     def name(self) -> str:

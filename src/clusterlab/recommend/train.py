@@ -2,7 +2,8 @@
 
 `--model-name` picks the network (`nets.MODEL_NAMES`):
 - `set`, clusterlab's set model: all registered algorithms, mean squared error on each one's
-  ARI where it is known, plus cross-entropy on k. AdamW, lr 1e-3, batch 64.
+  ARI where it is known, a listwise cross-entropy that rewards ranking the best first, and
+  cross-entropy on k. AdamW, lr 1e-3, batch 64.
 - the five ClustRecNet variants, as published: its ten algorithms, binary cross-entropy on
   "ARI > 0.8", Adam with lr 1e-4, weight decay 7e-3, batch 32.
 
@@ -45,6 +46,8 @@ class TrainConfig:
     seed: int = 0
     max_k: int = 20
     k_weight: float = 0.3
+    rank_weight: float = 1.0  # the listwise term (set model): which algorithm is best matters most
+    rank_temperature: float = 0.05
     test_share: float = 0.1
     m: int = 512  # rows and axes of the set encoding
     p: int = 16
@@ -126,6 +129,18 @@ def evaluate(model, ex: Examples, idx: np.ndarray, config: TrainConfig) -> dict:
     return record
 
 
+def _listwise(pred, y, mask, temperature: float):
+    """Cross-entropy between softmax(true ARI / t) and softmax(predicted ARI / t) over the
+    algorithms with a result: it rewards ranking the best algorithms first, which mean
+    squared error alone treats no differently from fitting the poor ones."""
+    import torch
+
+    neg = torch.finfo(pred.dtype).min / 4
+    target = torch.softmax(torch.where(mask, y / temperature, neg), dim=1)
+    log_p = torch.log_softmax(torch.where(mask, pred / temperature, neg), dim=1)
+    return -(target * log_p * mask).sum(dim=1).mean()
+
+
 def _save(run: Path, model, optimizer, state: dict) -> None:
     import torch
     from safetensors.torch import save_file
@@ -197,6 +212,8 @@ def train(ex: Examples, run: str | Path, config: TrainConfig | None = None, resu
             optimizer.load_state_dict(torch.load(run / "optimizer.pt", weights_only=True))
         except Exception as exc:  # a corrupt optimizer file: say so, in one line
             raise DataError(f"cannot read {run / 'optimizer.pt'}: {str(exc).splitlines()[0]}") from None
+    elif ex.kind == "set":
+        model.set_meta_scale(torch.from_numpy(ex.inputs[2][train_idx]))
     target = np.nan_to_num(ex.ari, nan=0.0)
     known = ~np.isnan(ex.ari)
     k_class = np.clip(ex.k, 2, config.max_k) - 2
@@ -212,13 +229,15 @@ def train(ex: Examples, run: str | Path, config: TrainConfig | None = None, resu
                 pred, k_logits = out
                 loss = ((pred - y) ** 2 * mask).sum() / mask.sum().clamp(min=1)
                 loss = loss + config.k_weight * torch.nn.functional.cross_entropy(k_logits, torch.from_numpy(k_class[b]))
+                if config.rank_weight > 0:
+                    loss = loss + config.rank_weight * _listwise(pred, y, mask, config.rank_temperature)
             else:  # the published objective: is this algorithm's ARI above 0.8?
                 bce = torch.nn.functional.binary_cross_entropy_with_logits(out, (y > 0.8).float(), reduction="none")
                 loss = (bce * mask).sum() / mask.sum().clamp(min=1)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total += float(loss) * len(b)
+            total += float(loss.detach()) * len(b)
         record = {"epoch": epoch + 1, "train_loss": total / len(order), **evaluate(model, ex, test_idx, config)}
         state["epoch"] = epoch + 1
         state["history"].append(record)

@@ -1,0 +1,86 @@
+"""Meta-features of a dataset and the nearest-neighbour selector that reads them: the baseline
+"in the manner of AutoCluster" (meta-learning from datasets described by statistics of their
+columns and of their distance distribution, after Ferrari & de Castro 2015).
+
+`metafeatures(x)` is a vector of 30 numbers that need no labels: size, column shape
+statistics, principal-component spread, outlier share, the distribution of normalised pairwise
+distances on a sample of rows, and the Hopkins statistic of clustering tendency.
+`MetaKNN` finds the training datasets nearest in meta-feature space and recommends the
+algorithm with the best mean ARI among them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from ..errors import DataError
+from .encoders import zscore
+
+NAMES = (["log_n", "log_d", "log_n_over_d", "skew_mean", "skew_sd", "kurt_mean", "kurt_sd", "pc1_share",
+          "pcs_for_90", "outlier_share", "dist_mean", "dist_sd", "dist_skew", "dist_kurt"]
+         + [f"dist_hist_{i}" for i in range(10)] + [f"dist_z_{i}" for i in range(4)] + ["hopkins", "nn_ratio"])
+
+
+def metafeatures(x: np.ndarray, sample: int = 500, seed: int = 0) -> np.ndarray:
+    from sklearn.metrics import pairwise_distances
+    from sklearn.neighbors import NearestNeighbors
+
+    x = np.asarray(x, dtype=np.float64)
+    n, d = x.shape
+    if n < 3:
+        raise DataError(f"meta-features need at least 3 rows, got {n}")
+    rng = np.random.default_rng(seed)
+    z = zscore(x)
+    with np.errstate(all="ignore"):
+        skew = np.nan_to_num(stats.skew(z, axis=0))
+        kurt = np.nan_to_num(stats.kurtosis(z, axis=0))
+    values = np.clip(np.linalg.eigvalsh(np.cov(z, rowvar=False).reshape(d, d))[::-1], 0, None)
+    share = values / values.sum() if values.sum() > 0 else np.full(d, 1.0 / d)
+    pcs90 = (int(np.searchsorted(np.cumsum(share), 0.9)) + 1) / d
+    s = z[rng.choice(n, min(n, sample), replace=False)]
+    dist = pairwise_distances(s)[np.triu_indices(len(s), 1)]
+    top = dist.max() if dist.size and dist.max() > 0 else 1.0
+    norm = dist / top
+    hist = np.histogram(norm, bins=10, range=(0, 1))[0] / max(norm.size, 1)
+    dz = (dist - dist.mean()) / (dist.std() or 1.0)
+    zbins = np.histogram(np.abs(dz), bins=[0, 1, 2, 3, np.inf])[0] / max(dz.size, 1)
+    # Hopkins: nearest-neighbour distances of uniform points against those of real points.
+    m = max(1, min(len(s) // 2, 100))
+    nn = NearestNeighbors(n_neighbors=2).fit(s)
+    real = nn.kneighbors(s[rng.choice(len(s), m, replace=False)], 2)[0][:, 1]
+    uniform = nn.kneighbors(rng.uniform(s.min(axis=0), s.max(axis=0), size=(m, d)), 1)[0][:, 0]
+    hopkins = uniform.sum() / max(uniform.sum() + real.sum(), 1e-12)
+    with np.errstate(all="ignore"):
+        feats = [np.log(n), np.log(d), np.log(n / d), skew.mean(), skew.std(), kurt.mean(), kurt.std(),
+                 share[0], pcs90, float((np.abs(z) > 3).mean()), norm.mean(), norm.std(),
+                 float(np.nan_to_num(stats.skew(norm))), float(np.nan_to_num(stats.kurtosis(norm))),
+                 *hist, *zbins, hopkins, real.mean() / (dist.mean() or 1.0)]
+    return np.nan_to_num(np.asarray(feats, dtype=np.float64))
+
+
+class MetaKNN:
+    """Recommend by the mean ARI of each algorithm on the `n_neighbors` nearest training datasets."""
+
+    def __init__(self, n_neighbors: int = 10):
+        self.n_neighbors = n_neighbors
+
+    def fit(self, features: np.ndarray, ari: np.ndarray, algorithms: tuple[str, ...]) -> "MetaKNN":
+        from sklearn.neighbors import NearestNeighbors
+        from sklearn.preprocessing import StandardScaler
+
+        self.scaler = StandardScaler().fit(features)
+        self.index = NearestNeighbors(n_neighbors=min(self.n_neighbors, len(features))).fit(
+            self.scaler.transform(features))
+        self.ari = np.nan_to_num(ari, nan=0.0)
+        self.algorithms = tuple(algorithms)
+        return self
+
+    def scores(self, features: np.ndarray) -> np.ndarray:
+        """Expected ARI of every algorithm, one row per dataset."""
+        idx = self.index.kneighbors(self.scaler.transform(np.atleast_2d(features)), return_distance=False)
+        return self.ari[idx].mean(axis=1)
+
+    def rank(self, features: np.ndarray) -> list[tuple[str, float]]:
+        s = self.scores(features)[0]
+        return [(self.algorithms[i], float(s[i])) for i in np.argsort(-s, kind="stable")]
