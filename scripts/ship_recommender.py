@@ -47,8 +47,9 @@ def card(state: dict, labels: Path, n_datasets: int, size_kb: float) -> str:
         f"Held out by seed: {cfg['test_share']:.0%} of the datasets.",
         "",
         f"Training: {state['epoch']} epochs, AdamW lr {cfg['lr']}, weight decay {cfg['weight_decay']}, batch "
-        f"{cfg['batch_size']}; loss = MSE on ARI + {cfg['rank_weight']} x listwise cross-entropy (temperature "
-        f"{cfg['rank_temperature']}) + {cfg['k_weight']} x cross-entropy on k.",
+        f"{cfg['batch_size']}; loss = MSE on ARI + {cfg['k_weight']} x cross-entropy on k"
+        + (f" + {cfg['rank_weight']} x listwise cross-entropy (temperature {cfg['rank_temperature']})"
+           if cfg.get("rank_weight") else "") + ".",
         "",
         "## Held-out synthetic test metrics (last epoch)",
         "",

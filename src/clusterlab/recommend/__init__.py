@@ -1,7 +1,11 @@
 """The algorithm recommender: a meta-dataset of synthetic datasets labelled with the ARI of
-every registered algorithm, the encodings of a dataset for a network, and the networks
-(ClustRecNet and its ablations; clusterlab's order-invariant set model). Training comes next."""
+every registered algorithm (`metadataset`), the encodings of a dataset for a network
+(`encoders`, `metafeatures`), the networks (`nets`: ClustRecNet and its ablations, clusterlab's
+order-invariant set model), training (`train`), the baselines (`cvi_selection`, `MetaKNN`) and
+the shipped model behind `Recommender` (`recommender`)."""
 
 from .metadataset import ALGORITHM_COLUMNS, label_dataset, label_many, read_labels_table
+from .recommender import Recommendation, Recommender
 
-__all__ = ["ALGORITHM_COLUMNS", "label_dataset", "label_many", "read_labels_table"]
+__all__ = ["ALGORITHM_COLUMNS", "Recommendation", "Recommender", "label_dataset", "label_many",
+           "read_labels_table"]

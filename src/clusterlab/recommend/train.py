@@ -2,8 +2,8 @@
 
 `--model-name` picks the network (`nets.MODEL_NAMES`):
 - `set`, clusterlab's set model: all registered algorithms, mean squared error on each one's
-  ARI where it is known, a listwise cross-entropy that rewards ranking the best first, and
-  cross-entropy on k. AdamW, lr 1e-3, batch 64.
+  ARI where it is known, plus cross-entropy on k (optionally a listwise term that rewards
+  ranking the best first). AdamW, lr 1e-3, batch 64.
 - the five ClustRecNet variants, as published: its ten algorithms, binary cross-entropy on
   "ARI > 0.8", Adam with lr 1e-4, weight decay 7e-3, batch 32.
 
@@ -46,7 +46,10 @@ class TrainConfig:
     seed: int = 0
     max_k: int = 20
     k_weight: float = 0.3
-    rank_weight: float = 1.0  # the listwise term (set model): which algorithm is best matters most
+    # An optional listwise term (set model). Measured on 5,395 datasets it moved the top pick's
+    # ARI by less than its noise (0.697 vs 0.690) but cost k accuracy (0.27 vs 0.35) and ARI
+    # error (RMSE 0.23 vs 0.20, so a wider interval): off by default.
+    rank_weight: float = 0.0
     rank_temperature: float = 0.05
     test_share: float = 0.1
     m: int = 512  # rows and axes of the set encoding
