@@ -17,18 +17,7 @@ import torch
 from torch import nn
 
 from ..errors import ParameterError
-
-# The ten algorithms ClustRecNet was published with, one output each (all in the registry).
-CLUSTRECNET_ALGORITHMS = ("kmeans", "kmedians", "spectral", "ward", "complete", "dbscan", "hdbscan", "optics",
-                          "birch", "gmm")
-VARIANTS = {
-    "baseline_cnn": dict(cnn=True, res=False, att=False),
-    "no_cnn": dict(cnn=False, res=True, att=True),
-    "no_res": dict(cnn=True, res=False, att=True),
-    "no_att": dict(cnn=True, res=True, att=False),
-    "cnnresatt": dict(cnn=True, res=True, att=True),
-}
-
+from .model_names import CLUSTRECNET_ALGORITHMS, MODEL_NAMES, VARIANTS, input_kind  # noqa: F401 (re-exported)
 
 class _ResidualBlock(nn.Module):
     def __init__(self, channels: int):
@@ -114,17 +103,6 @@ class SetRecommender(nn.Module):
         meta = ((meta - self.meta_mean) / self.meta_std).clamp(-10, 10)
         z = self.trunk(torch.cat([pooled.flatten(1), meta], dim=1))
         return torch.tanh(self.ari_head(z)), self.k_head(z)  # ARI lies in [-1, 1]
-
-
-# Every model `recommend train --model-name` can build: the five published variants and ours.
-MODEL_NAMES = ("set", *VARIANTS)
-
-
-def input_kind(model_name: str) -> str:
-    """Which encoding a model reads: `set` (canonical_set) or `grid` (clustrecnet_grid)."""
-    if model_name not in MODEL_NAMES:
-        raise ParameterError(f"model_name={model_name!r} is not allowed; choose one of: {', '.join(MODEL_NAMES)}")
-    return "set" if model_name == "set" else "grid"
 
 
 def build_model(model_name: str, n_algorithms: int, *, n_features: int = 16, n_meta: int = 18,

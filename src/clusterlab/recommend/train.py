@@ -29,7 +29,7 @@ import numpy as np
 
 from ..errors import DataError, ParameterError
 from .examples import Examples, split_by_seed
-from .nets import CLUSTRECNET_ALGORITHMS, MODEL_NAMES, build_model, input_kind
+from .model_names import CLUSTRECNET_ALGORITHMS, MODEL_NAMES, input_kind
 
 # Published ClustRecNet training settings; ours for the set model.
 _DEFAULTS = {"set": dict(lr=1e-3, weight_decay=1e-4, batch_size=64),
@@ -188,6 +188,8 @@ def read_state(run: Path) -> dict:
 def train(ex: Examples, run: str | Path, config: TrainConfig | None = None, resume: bool = False,
           on_epoch: Callable[[dict], None] | None = None) -> dict:
     import torch
+
+    from .nets import build_model
 
     config = config or TrainConfig()
     if ex.kind != config.kind:
