@@ -306,6 +306,90 @@ def recommend_train(
     out.print(f"{result['train']} training and {result['test']} test datasets; checkpoint in {run}")
 
 
+deep_app = typer.Typer(no_args_is_help=True, help="Deep clustering of images: train, resume, test, several seeds.")
+app.add_typer(deep_app, name="deep")
+
+
+def _deep_progress():
+    """A Rich bar over all epochs of a run when stderr is a terminal; one line per epoch otherwise."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    if not err.is_terminal:
+        def line(record: dict, total: int) -> None:
+            extras = "  ".join(f"{k} {v:.4f}" for k, v in record.items() if isinstance(v, float) and k != "seconds")
+            err.print(f"{record['phase']} {record['epoch']}: {extras} ({record['seconds']:.1f} s)", highlight=False)
+        return None, line
+    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   console=err, transient=True)
+    task = bar.add_task("training", total=None)
+
+    def update(record: dict, total: int) -> None:
+        shown = ", ".join(f"{k} {record[k]:.3f}" for k in ("reconstruction", "cluster", "acc") if k in record)
+        bar.update(task, completed=record["step"], total=total, description=f"{record['phase']} {record['epoch']}: {shown}")
+    return bar, update
+
+
+@deep_app.command("train")
+def deep_train(
+    overrides: List[str] = typer.Argument(None, help="KEY=VALUE overrides of the config, e.g. model.pretrain_epochs=5."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="A YAML config (see configs/deep/)."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue the run in this folder from its checkpoint."),
+    test_only: Optional[Path] = typer.Option(None, "--test-only", help="Evaluate the finished run in this folder."),
+    device: Optional[str] = typer.Option(None, "--device", help="cpu or cuda (overrides run.device)."),
+    seeds: Optional[str] = typer.Option(None, "--seeds", help="Comma-separated seeds: one run each, then mean +- std."),
+    data_dir: Optional[str] = DataDir,
+):
+    """Train a deep clustering method in a run folder (config, checkpoints, TensorBoard, figures)."""
+    from .deep.config import load_config
+    from .deep.session import Session, summarise_seeds
+
+    extra = list(overrides or []) + ([f"run.device={device}"] if device else [])
+    if resume and test_only:
+        raise ParameterError("--resume and --test-only exclude each other")
+    if resume or test_only:
+        if config or extra:
+            raise ParameterError("a resumed or tested run keeps its own config; drop --config and overrides")
+        session = Session.open(resume or test_only, data_dir)
+        runs = [(session, bool(resume), bool(test_only))]
+    else:
+        cfg = load_config(config, extra)
+        seed_list = [int(s) for s in seeds.split(",")] if seeds else [cfg["run"]["seed"]]
+        runs = []
+        for seed in seed_list:
+            one = load_config(config, [*extra, f"run.seed={seed}"] +
+                              ([f"run.name={cfg['run']['name']}-seed{seed}"] if cfg["run"]["name"] and seeds else []))
+            runs.append((Session.new(one, data_dir), False, False))
+    results = []
+    for session, is_resume, is_test in runs:
+        out.print(f"run folder: {session.folder}")
+        bar, update = _deep_progress()
+        if bar:
+            bar.start()
+        try:
+            result = session.run(resume=is_resume, test_only=is_test, progress=update)
+        finally:
+            if bar:
+                bar.stop()
+        results.append(result)
+        metrics = "  ".join(f"{k.upper()} {result[k]:.4f}" for k in ("acc", "nmi", "ari") if k in result)
+        out.print(f"{result['method']} on {result['data']}: {metrics}  ({result['train_seconds']:.0f} s training)")
+    if len(results) > 1:
+        summary = summarise_seeds(results)
+        out.print("over seeds " + ", ".join(f"{k.upper()} {v['mean']:.4f} +- {v['std']:.4f}" for k, v in summary.items()))
+
+
+@deep_app.command("methods")
+def deep_methods():
+    """List the deep clustering methods and their options."""
+    from .deep.methods import METHODS, options_of
+
+    table = Table("method", "options", "description")
+    for name, cls in METHODS.items():
+        table.add_row(name, ", ".join(sorted(options_of(name))), (cls.__doc__ or "").strip().splitlines()[0]
+                      if cls.__doc__ else "")
+    out.print(table)
+
+
 @app.command()
 def algorithms():
     """List the registered algorithms."""

@@ -1,0 +1,178 @@
+"""What every deep clustering method shares: the autoencoder, training phases, soft cluster
+assignments, and the `fit` / `predict` / `transform` interface.
+
+A method is trained in phases (pre-training, refinement), each a number of epochs; the session
+runner (`deep.session`) drives them, checkpoints after every epoch and resumes. Every random
+step of an epoch draws from a generator seeded by (seed, phase, epoch), so a resumed run
+retraces exactly the run that was not interrupted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from ...errors import DataError, ParameterError
+from ..nets import build_autoencoder
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    epochs: int
+
+
+def epoch_generator(seed: int, phase: int, epoch: int) -> torch.Generator:
+    g = torch.Generator()
+    g.manual_seed(seed * 1_000_003 + phase * 10_007 + epoch)
+    return g
+
+
+def soft_assign(z: torch.Tensor, centroids: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
+    """DEC's Student-t kernel: q_ij, the probability that point i belongs to cluster j."""
+    d2 = torch.cdist(z, centroids).pow(2)
+    q = (1.0 + d2 / alpha).pow(-(alpha + 1.0) / 2.0)
+    return q / q.sum(dim=1, keepdim=True)
+
+
+def target_distribution(q: torch.Tensor) -> torch.Tensor:
+    """DEC's sharpened target: p_ij proportional to q_ij^2 / f_j, f_j the soft cluster size."""
+    w = q.pow(2) / q.sum(dim=0)
+    return w / w.sum(dim=1, keepdim=True)
+
+
+class DeepClusterer:
+    """Base class. Subclasses set `name`, list their `phases`, and train one epoch at a time."""
+
+    name = "base"
+
+    def __init__(self, n_clusters: int = 10, net: str = "conv_res", net_options: dict | None = None,
+                 latent: int = 10, pretrain_epochs: int = 50, lr: float = 1e-3, batch_size: int = 256,
+                 weight_decay: float = 0.0, seed: int = 0, device: str = "cpu"):
+        if n_clusters < 2:
+            raise ParameterError(f"n_clusters must be at least 2, got {n_clusters}")
+        for name, value in (("pretrain_epochs", pretrain_epochs), ("batch_size", batch_size)):
+            if value < 0 or (name == "batch_size" and value < 1):
+                raise ParameterError(f"{name} must be positive, got {value}")
+        if device not in ("cpu", "cuda") and not str(device).startswith("cuda:"):
+            raise ParameterError(f"device must be cpu or cuda, got {device!r}")
+        if str(device).startswith("cuda") and not torch.cuda.is_available():
+            raise ParameterError("device cuda was asked for, but no CUDA GPU is available here; use --device cpu")
+        self.n_clusters, self.net, self.net_options, self.latent = n_clusters, net, dict(net_options or {}), latent
+        self.pretrain_epochs, self.lr, self.batch_size = pretrain_epochs, lr, batch_size
+        self.weight_decay, self.seed, self.device = weight_decay, seed, torch.device(device)
+        self.model: nn.Module | None = None
+        self.optimizer = None
+        self.extra: dict[str, torch.Tensor] = {}  # tensors beside the network that a checkpoint keeps
+
+    # ---- set-up -------------------------------------------------------------------------------
+    def build(self, shape: tuple[int, int, int]) -> None:
+        torch.manual_seed(self.seed)
+        self.shape = tuple(int(s) for s in shape)
+        self.model = build_autoencoder(self.net, self.shape, self.latent, **self.net_options).to(self.device)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+
+    def phases(self) -> list[Phase]:
+        return [Phase("pretrain", self.pretrain_epochs)]
+
+    def start_phase(self, index: int, data: torch.Tensor) -> None:
+        """Called once before a phase's first epoch (not again on resume)."""
+
+    def finish(self, data: torch.Tensor) -> None:
+        """Called after the last phase, and after loading a finished checkpoint."""
+
+    # ---- one epoch ----------------------------------------------------------------------------
+    def train_epoch(self, index: int, epoch: int, data: torch.Tensor) -> dict[str, float]:
+        return self.reconstruction_epoch(index, epoch, data)
+
+    def batches(self, n: int, g: torch.Generator):
+        order = torch.randperm(n, generator=g)
+        for start in range(0, n, self.batch_size):
+            yield order[start: start + self.batch_size]
+
+    def reconstruction_epoch(self, index: int, epoch: int, data: torch.Tensor) -> dict[str, float]:
+        g = epoch_generator(self.seed, index, epoch)
+        torch.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=g)))  # dropout, from the same seed
+        self.model.train()
+        total = 0.0
+        for b in self.batches(len(data), g):
+            x = data[b].to(self.device)
+            _, recon = self.model(x)
+            loss = nn.functional.mse_loss(recon, x)
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+            total += float(loss.detach()) * len(b)
+        return {"reconstruction": total / len(data)}
+
+    # ---- inference ----------------------------------------------------------------------------
+    @torch.no_grad()
+    def embed(self, data: torch.Tensor, batch_size: int = 1024) -> torch.Tensor:
+        self.model.eval()
+        parts = [self.model.encode(data[i: i + batch_size].to(self.device)).cpu()
+                 for i in range(0, len(data), batch_size)]
+        return torch.cat(parts)
+
+    def predict_tensor(self, data: torch.Tensor) -> np.ndarray:
+        q = soft_assign(self.embed(data), self.extra["centroids"].detach().cpu())
+        return q.argmax(dim=1).numpy()
+
+    # ---- the estimator interface ----------------------------------------------------------------
+    def fit(self, x) -> "DeepClusterer":
+        from ..session import train_in_memory
+
+        train_in_memory(self, as_images(x))
+        return self
+
+    def predict(self, x) -> np.ndarray:
+        self._check_fitted()
+        return self.predict_tensor(as_images(x, self.shape))
+
+    def fit_predict(self, x) -> np.ndarray:
+        return self.fit(x).predict(x)
+
+    def transform(self, x) -> np.ndarray:
+        self._check_fitted()
+        return self.embed(as_images(x, self.shape)).numpy()
+
+    def _check_fitted(self) -> None:
+        if self.model is None:
+            raise DataError(f"{self.name} is not fitted yet; call fit first")
+
+    # ---- checkpoints --------------------------------------------------------------------------
+    def tensors(self) -> dict[str, torch.Tensor]:
+        out = {f"model.{k}": v.detach().cpu().contiguous() for k, v in self.model.state_dict().items()}
+        out.update({f"extra.{k}": v.detach().cpu().contiguous() for k, v in self.extra.items()})
+        return out
+
+    def load_tensors(self, tensors: dict[str, torch.Tensor]) -> None:
+        model = {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}
+        self.model.load_state_dict(model)
+        self.extra = {k[6:]: v.to(self.device) for k, v in tensors.items() if k.startswith("extra.")}
+
+
+def as_images(x, shape: tuple[int, int, int] | None = None) -> torch.Tensor:
+    """Images as float32 (n, C, H, W) in [0, 1]: from (n, H, W), (n, H, W, C) or (n, C, H, W)
+    arrays, 8-bit or float; flat (n, d) rows are taken as given when `shape` says how."""
+    a = np.asarray(x)
+    if a.size == 0 or a.shape[0] < 2:
+        raise DataError(f"deep clustering needs at least 2 images, got an array of shape {a.shape}")
+    if not np.issubdtype(a.dtype, np.number):
+        raise DataError(f"images must be numbers, got dtype {a.dtype}")
+    a = a.astype(np.float32) / (255.0 if a.dtype == np.uint8 else 1.0)
+    if not np.isfinite(a).all():
+        raise DataError("the images hold NaN or infinite values")
+    if a.ndim == 2 and shape is not None and a.shape[1] == int(np.prod(shape)):
+        a = a.reshape(-1, *shape)
+    elif a.ndim == 3:
+        a = a[:, None]
+    elif a.ndim == 4 and a.shape[-1] in (1, 3, 4) and a.shape[1] not in (1, 3, 4):
+        a = a.transpose(0, 3, 1, 2)
+    elif a.ndim != 4:
+        raise DataError(f"expected images as (n, H, W), (n, H, W, C) or (n, C, H, W); got shape {a.shape}")
+    if shape is not None and tuple(a.shape[1:]) != tuple(shape):
+        raise DataError(f"the model was trained on images of shape {tuple(shape)}, got {tuple(a.shape[1:])}")
+    return torch.from_numpy(np.ascontiguousarray(a))

@@ -1,0 +1,141 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from clusterlab.deep import METHODS, load_config, make_method
+from clusterlab.deep.methods.atc import ATCDeepEntropy
+from clusterlab.deep.methods.base import soft_assign, target_distribution
+from clusterlab.deep.nets import NETS, build_autoencoder
+from clusterlab.deep.session import Session
+from clusterlab.errors import DataError, NotFoundError, ParameterError
+from conftest import run_cli
+
+
+@pytest.fixture(scope="module")
+def images():
+    """Three kinds of 12 x 12 images (a bar, a cross, a frame), 20 each, with pixel noise."""
+    rng = np.random.default_rng(0)
+    base = np.zeros((3, 12, 12), dtype=np.float32)
+    base[0, 5:7, :] = 1
+    base[1, 5:7, :] = 1
+    base[1, :, 5:7] = 1
+    base[2, [0, -1], :] = 1
+    base[2, :, [0, -1]] = 1
+    y = np.repeat(np.arange(3), 20)
+    x = np.clip(base[y] + rng.normal(0, 0.1, (60, 12, 12)), 0, 1).astype(np.float32)
+    return x, y
+
+
+@pytest.fixture
+def images_file(images, tmp_path):
+    x, y = images
+    path = tmp_path / "shapes.npz"
+    np.savez(path, x=x, y=y)
+    return path
+
+
+@pytest.mark.parametrize("net", NETS)
+def test_every_net_reconstructs_the_input_shape(net):
+    ae = build_autoencoder(net, (1, 12, 12), latent=4)
+    z, r = ae(torch.rand(5, 1, 12, 12))
+    assert z.shape == (5, 4) and r.shape == (5, 1, 12, 12)
+
+
+@pytest.mark.parametrize("name", list(METHODS))
+def test_every_method_trains_a_step_or_two(name, images):
+    x, _ = images
+    extra = {"manifold": "pca"} if name == "n2d" else {}
+    if name in ("dec", "idec", "atc"):
+        extra["refine_epochs"] = 1
+    m = make_method(name, n_clusters=3, pretrain_epochs=2, batch_size=16, net="mlp", net_options={"hidden": (32, 16)},
+                    latent=4, **extra)
+    labels = m.fit_predict(x)
+    assert labels.shape == (60,) and labels.min() >= 0 and labels.max() < 3
+    assert m.transform(x).shape == (60, 4)
+
+
+def test_soft_assignment_and_target():
+    z = torch.tensor([[0.0, 0.0], [10.0, 0.0]])
+    q = soft_assign(z, torch.tensor([[0.0, 0.0], [10.0, 0.0]]))
+    assert torch.allclose(q.sum(dim=1), torch.ones(2)) and q[0, 0] > 0.99
+    p = target_distribution(torch.tensor([[0.6, 0.4], [0.5, 0.5]]))
+    assert p[0, 0] > 0.6  # sharper than q
+
+
+def test_entropy_term_is_zero_for_equal_sizes_and_positive_otherwise():
+    m = ATCDeepEntropy(n_clusters=2, net="mlp")
+    z = torch.zeros(4, 2)
+    assert float(m.extra_loss(z, torch.tensor([[1.0, 0.0], [0.0, 1.0]] * 2), None)) == pytest.approx(0.0, abs=1e-6)
+    assert float(m.extra_loss(z, torch.tensor([[1.0, 0.0]] * 4), None)) == pytest.approx(0.1 * np.log(2), rel=1e-4)
+
+
+def _config(path, tmp_path, *more):
+    return load_config(None, ["method=idec", f"data.source={path}", "data.label=y", "model.n_clusters=3",
+                              "model.net=conv_res", "model.net_options={depth: 1, width: 8}", "model.latent=4",
+                              "model.pretrain_epochs=2", "model.refine_epochs=2", "model.batch_size=16",
+                              f"run.out={tmp_path}", *more])
+
+
+def test_resume_ends_in_the_same_state_as_an_uninterrupted_run(images_file, tmp_path):
+    straight = Session.new(_config(images_file, tmp_path, "run.name=straight"))
+    a = straight.run()
+    killed = Session.new(_config(images_file, tmp_path, "run.name=killed"))
+
+    def kill_after_step_3(record, total):
+        if record["step"] == 3:  # the checkpoint of step 3 is on disk: die now
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        killed.run(progress=kill_after_step_3)
+    b = Session.open(killed.folder).run(resume=True)
+    assert b["epochs"] == a["epochs"] == 4
+    assert b["acc"] == pytest.approx(a["acc"]) and b["cluster_sizes"] == a["cluster_sizes"]
+    from safetensors.torch import load_file
+    wa = load_file(str(straight.folder / "checkpoint" / "weights.safetensors"))
+    wb = load_file(str(killed.folder / "checkpoint" / "weights.safetensors"))
+    assert all(torch.allclose(wa[k].float(), wb[k].float(), atol=1e-5) for k in wa)
+    for name in ("training-curves.png", "cluster-balance.png", "confusion.png"):
+        assert (straight.folder / "figures" / name).stat().st_size > 1000
+    assert any((straight.folder / "tensorboard").iterdir())
+    tested = Session.open(straight.folder).run(test_only=True)
+    assert tested["acc"] == pytest.approx(a["acc"])
+
+
+def test_corrupt_checkpoint_and_config_are_clear_errors(images_file, tmp_path):
+    s = Session.new(_config(images_file, tmp_path, "run.name=r", "model.refine_epochs=0"))
+    s.run()
+    (s.folder / "checkpoint" / "weights.safetensors").write_bytes(b"\x00 not a checkpoint")
+    with pytest.raises(DataError, match="corrupt"):
+        Session.open(s.folder).run(resume=True)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("method: [unclosed")
+    with pytest.raises(DataError, match="not valid YAML"):
+        load_config(bad)
+    bad.write_text("method: dec\nmodel: {epochs: 3}\n")
+    with pytest.raises(ParameterError, match="model.epochs is not an option of dec"):
+        load_config(bad)
+    with pytest.raises(ParameterError, match="allowed"):
+        load_config(None, ["method=kmeans"])
+    with pytest.raises(NotFoundError):
+        load_config(tmp_path / "missing.yaml")
+    with pytest.raises(DataError, match="already holds a run"):
+        Session.new(_config(images_file, tmp_path, "run.name=r"))
+
+
+def test_cli_deep_train_resume_and_errors(images_file, tmp_path):
+    args = ["deep", "train", "method=ae_kmeans", f"data.source={images_file}", "data.label=y",
+            "model.n_clusters=3", "model.net=mlp", "model.net_options={hidden: [16]}", "model.pretrain_epochs=1",
+            f"run.out={tmp_path}", "run.name=cli"]
+    r = run_cli(*args, "--seeds", "0,1")
+    assert r.returncode == 0, r.stderr
+    assert "over seeds ACC" in r.stdout
+    result = json.loads((tmp_path / "cli-seed0" / "result.json").read_text())
+    assert set(result) >= {"acc", "nmi", "ari", "cluster_sizes"}
+    r = run_cli("deep", "train", "--test-only", str(tmp_path / "cli-seed1"))
+    assert r.returncode == 0, r.stderr
+    r = run_cli("deep", "train", "model.pretrain_epochs=-1x", "method=nope")
+    assert r.returncode == 2 and r.stderr.startswith("error:")
+    r = run_cli("deep", "train", "--resume", str(tmp_path / "nowhere"))
+    assert r.returncode == 2 and "not a run folder" in r.stderr
