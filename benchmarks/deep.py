@@ -1,0 +1,194 @@
+"""Deep clustering of images: every method on the digit and fashion sets, the ATC seed's CIFAR-10
+protocol and its ablations; ACC / NMI / ARI mean +- std over seeds, with wall time.
+
+Each (dataset, method, seed) is one session run (`clusterlab.deep.session`) from the method's
+config in configs/deep/, with the data source overridden; finished runs are appended to
+results/deep-runs.csv at once, and an interrupted run resumes from its checkpoint, so the
+benchmark can span several sittings. Writes results/deep.md from every row of that CSV.
+
+    python benchmarks/deep.py [--datasets mnist-test,usps,fashion-mnist] [--methods all]
+                              [--seeds 0,1,2] [--cifar main|ablations] [--device cpu] [--report-only]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import RESULTS, ROOT, commit, default_data_dir, machine_line, markdown_table, today  # noqa: E402
+
+RUNS_CSV = RESULTS / "deep-runs.csv"  # --out moves it (smoke runs stay out of results/)
+FIELDS = ["dataset", "protocol", "method", "variant", "seed", "acc", "nmi", "ari", "train_seconds", "wall_seconds",
+          "device", "date", "commit"]
+PUBLISHED = {  # ACC % as published
+    ("mnist-test", "n2d"): 94.8, ("usps", "n2d"): 95.8, ("fashion-mnist", "n2d"): 67.2, ("mnist-test", "dec"): 84.3,
+}
+CIFAR_PUBLISHED = pd.DataFrame([
+    ("K-Means", 22.67, 8.72, 5.46), ("AE+KMeans", 19.91, 8.59, 4.30), ("DEC", 22.67, 9.39, 6.21),
+    ("ATC-Deep-Entropy", 23.69, 10.65, 5.74)], columns=["method (published)", "ACC %", "NMI %", "ARI %"])
+# The seed's ablations on 20 % of CIFAR-10 train (10,000 images): overrides of atc-cifar10.yaml.
+ABLATIONS = {
+    "depth 2": ["model.net_options={depth: 2, width: 64}"], "depth 4": ["model.net_options={depth: 4, width: 64}"],
+    "depth 6": ["model.net_options={depth: 6, width: 64}"], "depth 8": ["model.net_options={depth: 8, width: 64}"],
+    "entropy 0": ["model.entropy_weight=0.0"], "contrastive 0.1": ["model.contrastive_weight=0.1"],
+    "dropout 0.1": ["model.net_options={depth: 6, width: 64, dropout: 0.1}"],
+    "plain CNN": ["model.net=cnn"], "CNN + attention": ["model.net=cnn_attention"],
+    "small ViT": ["model.net=vit", "model.net_options={}"],
+}
+PUBLISHED_ABLATIONS = {"depth 2": 20.05, "depth 4": 23.45, "depth 6": 26.25, "depth 8": 21.70, "entropy 0": 22.55,
+                       "contrastive 0.1": 23.00, "dropout 0.1": 21.90}
+
+
+def done_keys() -> set:
+    if not RUNS_CSV.exists():
+        return set()
+    frame = pd.read_csv(RUNS_CSV)
+    return {(r.dataset, r.protocol, r.method, r.variant, int(r.seed)) for r in frame.itertuples()}
+
+
+def run_one(config_file: Path, overrides: list[str], key: tuple, device: str, data_dir: str) -> dict:
+    from clusterlab.deep.config import load_config
+    from clusterlab.deep.session import Session
+
+    dataset, protocol, method, variant, seed = key
+    name = f"{method}-{dataset}-{protocol}-{variant}-seed{seed}".replace(" ", "_").replace("+", "")
+    folder = ROOT / "runs" / "deep-bench" / name
+    if (folder / "checkpoint").exists() or (folder / "checkpoint.old").exists():
+        session, resume = Session.open(folder, data_dir), True
+        print(f"  resuming {folder.name}", flush=True)
+    else:
+        config = load_config(config_file, [*overrides, f"run.seed={seed}", f"run.device={device}",
+                                           f"run.out={folder.parent}", f"run.name={name}"])
+        session, resume = Session.new(config, data_dir), False
+
+    def line(record: dict, total: int) -> None:
+        if record["step"] % 10 == 0 or record["step"] == total:
+            shown = "  ".join(f"{k} {record[k]:.4f}" for k in ("reconstruction", "cluster", "acc") if k in record)
+            print(f"    {record['phase']} {record['epoch']} ({record['step']}/{total}): {shown}", flush=True)
+
+    result = session.run(resume=resume, progress=line)
+    return {"dataset": dataset, "protocol": protocol, "method": method, "variant": variant, "seed": seed,
+            "acc": result.get("acc"), "nmi": result.get("nmi"), "ari": result.get("ari"),
+            "train_seconds": round(result["train_seconds"], 1), "wall_seconds": round(result["wall_seconds"], 1),
+            "device": device, "date": today(), "commit": commit()}
+
+
+def append(row: dict) -> None:
+    new = not RUNS_CSV.exists()
+    with RUNS_CSV.open("a", newline="") as handle:
+        writer = csv.DictWriter(handle, FIELDS)
+        if new:
+            writer.writeheader()
+        writer.writerow(row)
+
+
+def pm(values: pd.Series) -> str:
+    values = values.dropna() * 100
+    if values.empty:
+        return ""
+    return f"{values.mean():.2f} +- {values.std(ddof=0):.2f}" if len(values) > 1 else f"{values.mean():.2f}"
+
+
+def report() -> None:
+    frame = pd.read_csv(RUNS_CSV) if RUNS_CSV.exists() else pd.DataFrame(columns=FIELDS)
+    lines = ["# Deep clustering of images", "",
+             f"Machine: {machine_line()}, no GPU unless a row says `cuda`. Report written {today()} (commit "
+             f"{commit()}); each run's own date and commit are in `results/deep-runs.csv`. Produced by "
+             "`python benchmarks/deep.py`.", "",
+             "ACC / NMI / ARI in %, mean +- standard deviation over seeds; time is the mean training time of one run "
+             "(wall-clock, this machine). Configs: `configs/deep/<method>.yaml`, data source overridden.", ""]
+    main = frame[frame.protocol == "all"]
+    for dataset, part in main.groupby("dataset", sort=False):
+        rows = []
+        for method, g in part.groupby("method", sort=False):
+            rows.append({"method": method, "seeds": len(g), "ACC %": pm(g.acc), "NMI %": pm(g.nmi), "ARI %": pm(g.ari),
+                         "minutes": g.train_seconds.mean() / 60, "device": ", ".join(sorted(set(g.device))),
+                         "published ACC %": PUBLISHED.get((dataset, method), float("nan"))})
+        lines += [f"## {dataset} (all images, no labels used for training)", "", markdown_table(pd.DataFrame(rows),
+                                                                                             floatfmt=".1f"), ""]
+    cifar = frame[frame.protocol == "cifar-test"]
+    if len(cifar):
+        rows = [{"method": m, "seeds": len(g), "ACC %": pm(g.acc), "NMI %": pm(g.nmi), "ARI %": pm(g.ari),
+                 "minutes": g.train_seconds.mean() / 60, "device": ", ".join(sorted(set(g.device)))}
+                for m, g in cifar.groupby("method", sort=False)]
+        lines += ["## CIFAR-10, the seed's protocol (train on train, report on test)", "",
+                  markdown_table(pd.DataFrame(rows), floatfmt=".1f"), "", "Published (3 seeds, GPU):", "",
+                  markdown_table(CIFAR_PUBLISHED, floatfmt=".2f"), ""]
+    abl = frame[frame.protocol == "cifar-20pct"]
+    if len(abl):
+        rows = [{"variant": v, "seeds": len(g), "ACC %": pm(g.acc), "NMI %": pm(g.nmi), "ARI %": pm(g.ari),
+                 "minutes": g.train_seconds.mean() / 60, "published ACC %": PUBLISHED_ABLATIONS.get(v, float("nan"))}
+                for v, g in abl.groupby("variant", sort=False)]
+        lines += ["## ATC ablations on 20 % of CIFAR-10 train (10,000 images), reported on the test set", "",
+                  markdown_table(pd.DataFrame(rows), floatfmt=".1f"), ""]
+    (RESULTS / "deep.md").write_text("\n".join(lines))
+    print(f"wrote {RESULTS / 'deep.md'} from {len(frame)} runs")
+
+
+def main() -> None:
+    global RESULTS, RUNS_CSV
+    import torch
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--datasets", default="mnist-test,usps,fashion-mnist")
+    parser.add_argument("--methods", default="all")
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--cifar", choices=["none", "main", "ablations"], default="none")
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--data-dir", default=default_data_dir())
+    parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--override", action="append", default=[], help="KEY=VALUE for every run (smoke tests)")
+    parser.add_argument("--out", default=str(RESULTS), help="folder for deep-runs.csv and deep.md")
+    args = parser.parse_args()
+    RESULTS = Path(args.out)
+    RUNS_CSV = RESULTS / "deep-runs.csv"
+    torch.set_num_threads(os.cpu_count() or 1)
+    if args.report_only:
+        report()
+        return
+    from clusterlab.deep import METHODS
+
+    methods = list(METHODS) if args.methods == "all" else args.methods.split(",")
+    seeds = [int(s) for s in args.seeds.split(",")]
+    jobs = []
+    if args.cifar == "none":
+        for dataset in [d for d in args.datasets.split(",") if d]:
+            for method in methods:
+                for seed in seeds:
+                    jobs.append((ROOT / "configs" / "deep" / f"{method}.yaml", [f"data.source=images/{dataset}"],
+                                 (dataset, "all", method, "default", seed)))
+    elif args.cifar == "main":
+        for method in methods:
+            config = "atc-cifar10.yaml" if method == "atc" else f"{method}.yaml"
+            extra = [] if method == "atc" else ["data.source=images/cifar10", "data.split=train", "data.eval_split=test"]
+            for seed in seeds:
+                jobs.append((ROOT / "configs" / "deep" / config, extra, ("cifar10", "cifar-test", method, "default", seed)))
+    else:
+        for variant, overrides in ABLATIONS.items():
+            for seed in seeds:
+                jobs.append((ROOT / "configs" / "deep" / "atc-cifar10.yaml", [*overrides, "data.max_samples=10000"],
+                             ("cifar10", "cifar-20pct", "atc", variant, seed)))
+    if args.override:  # runs with overrides are another variant, never mixed with the configs' own
+        jobs = [(c, o, (*k[:3], " ".join(args.override) if k[3] == "default" else f"{k[3]} {' '.join(args.override)}",
+                        k[4])) for c, o, k in jobs]
+    done = done_keys()
+    for config_file, overrides, key in jobs:
+        if key in done:
+            continue
+        print(f"{key}", flush=True)
+        start = time.perf_counter()
+        append(run_one(config_file, [*overrides, *args.override], key, args.device, args.data_dir))
+        print(f"  done in {(time.perf_counter() - start) / 60:.1f} min", flush=True)
+        report()
+    report()
+
+
+if __name__ == "__main__":
+    main()
