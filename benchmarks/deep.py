@@ -107,17 +107,18 @@ def report() -> None:
     main = frame[frame.protocol == "all"]
     for dataset, part in main.groupby("dataset", sort=False):
         rows = []
-        for method, g in part.groupby("method", sort=False):
-            rows.append({"method": method, "seeds": len(g), "ACC %": pm(g.acc), "NMI %": pm(g.nmi), "ARI %": pm(g.ari),
+        for (method, variant), g in part.groupby(["method", "variant"], sort=False):
+            rows.append({"method": method + ("" if variant == "default" else f" [{variant}]"), "seeds": len(g), "ACC %": pm(g.acc), "NMI %": pm(g.nmi), "ARI %": pm(g.ari),
                          "minutes": g.train_seconds.mean() / 60, "device": ", ".join(sorted(set(g.device))),
                          "published ACC %": PUBLISHED.get((dataset, method), float("nan"))})
         lines += [f"## {dataset} (all images, no labels used for training)", "", markdown_table(pd.DataFrame(rows),
                                                                                              floatfmt=".1f"), ""]
     cifar = frame[frame.protocol == "cifar-test"]
     if len(cifar):
-        rows = [{"method": m, "seeds": len(g), "ACC %": pm(g.acc), "NMI %": pm(g.nmi), "ARI %": pm(g.ari),
-                 "minutes": g.train_seconds.mean() / 60, "device": ", ".join(sorted(set(g.device)))}
-                for m, g in cifar.groupby("method", sort=False)]
+        rows = [{"method": m + ("" if v == "default" else f" [{v}]"), "seeds": len(g), "ACC %": pm(g.acc),
+                 "NMI %": pm(g.nmi), "ARI %": pm(g.ari), "minutes": g.train_seconds.mean() / 60,
+                 "device": ", ".join(sorted(set(g.device)))}
+                for (m, v), g in cifar.groupby(["method", "variant"], sort=False)]
         lines += ["## CIFAR-10, the seed's protocol (train on train, report on test)", "",
                   markdown_table(pd.DataFrame(rows), floatfmt=".1f"), "", "Published (3 seeds, GPU):", "",
                   markdown_table(CIFAR_PUBLISHED, floatfmt=".2f"), ""]
