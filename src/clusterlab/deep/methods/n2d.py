@@ -1,6 +1,11 @@
 """N2D (McConville et al. 2020): an autoencoder's embedding, then a manifold projection of it
 (UMAP, to as many dimensions as clusters, min_dist 0), then a Gaussian mixture.
 
+The mixture keeps the best of `mixture_inits` starts by likelihood: on MNIST-test one start
+merged 3 with 5 and split the 1s (ACC 82.5 %), ten found the digits (95.0 %), and the likelier
+solution was the right one each time we looked (no labels are read to choose). UMAP's
+`n_neighbors` is 10, as in N2D's code (95.4 % there, 95.0 % with 20, 94.8 % with 50).
+
 UMAP compiles for about half a minute in each new process, so `manifold="pca"` exists for quick
 checks; the published method (and the default) is UMAP. The projection and the mixture are
 refitted deterministically from the embedding and the seed, so checkpoints hold only the network.
@@ -22,13 +27,15 @@ class N2D(DeepClusterer):
 
     name = "n2d"
 
-    def __init__(self, *, manifold: str = "umap", n_neighbors: int = 20, manifold_dims: int | None = None,
-                 **base):
+    def __init__(self, *, manifold: str = "umap", n_neighbors: int = 10, manifold_dims: int | None = None,
+                 mixture_inits: int = 10, **base):
         base.setdefault("net", "mlp")
         super().__init__(**base)
         if manifold not in MANIFOLDS:
             raise ParameterError(f"manifold {manifold!r} is not allowed; choose one of: {', '.join(MANIFOLDS)}")
-        self.manifold, self.n_neighbors = manifold, n_neighbors
+        if mixture_inits < 1:
+            raise ParameterError(f"mixture_inits must be at least 1, got {mixture_inits}")
+        self.manifold, self.n_neighbors, self.mixture_inits = manifold, n_neighbors, mixture_inits
         self.manifold_dims = manifold_dims or self.n_clusters
         self._projection = self._mixture = None
 
@@ -46,7 +53,8 @@ class N2D(DeepClusterer):
 
             self._projection = PCA(n_components=min(self.manifold_dims, z.shape[1]), random_state=self.seed)
         u = self._projection.fit_transform(z)
-        self._mixture = GaussianMixture(self.n_clusters, covariance_type="full", random_state=self.seed).fit(u)
+        self._mixture = GaussianMixture(self.n_clusters, covariance_type="full", n_init=self.mixture_inits,
+                                        random_state=self.seed).fit(u)
         self._train_labels = self._mixture.predict(u)
         self._train_size = len(data)
 
