@@ -139,3 +139,13 @@ def test_cli_deep_train_resume_and_errors(images_file, tmp_path):
     assert r.returncode == 2 and r.stderr.startswith("error:")
     r = run_cli("deep", "train", "--resume", str(tmp_path / "nowhere"))
     assert r.returncode == 2 and "not a run folder" in r.stderr
+
+
+def test_affine_jitter_is_seeded_and_keeps_shape(images):
+    from clusterlab.deep.methods.base import epoch_generator, jitter
+
+    x = torch.from_numpy(images[0][:8, None])
+    a, b = jitter(x, epoch_generator(0, 0, 1)), jitter(x, epoch_generator(0, 0, 1))
+    assert a.shape == x.shape and torch.equal(a, b) and not torch.equal(a, x)
+    with pytest.raises(ParameterError, match="augment"):
+        make_method("dec", augment="mixup")

@@ -51,7 +51,7 @@ class DeepClusterer:
 
     def __init__(self, n_clusters: int = 10, net: str = "conv_res", net_options: dict | None = None,
                  latent: int = 10, pretrain_epochs: int = 50, lr: float = 1e-3, batch_size: int = 256,
-                 weight_decay: float = 0.0, seed: int = 0, device: str = "cpu"):
+                 weight_decay: float = 0.0, augment: str = "none", seed: int = 0, device: str = "cpu"):
         if n_clusters < 2:
             raise ParameterError(f"n_clusters must be at least 2, got {n_clusters}")
         for name, value in (("pretrain_epochs", pretrain_epochs), ("batch_size", batch_size)):
@@ -61,6 +61,9 @@ class DeepClusterer:
             raise ParameterError(f"device must be cpu or cuda, got {device!r}")
         if str(device).startswith("cuda") and not torch.cuda.is_available():
             raise ParameterError("device cuda was asked for, but no CUDA GPU is available here; use --device cpu")
+        if augment not in AUGMENTS:
+            raise ParameterError(f"augment {augment!r} is not allowed; choose one of: {', '.join(AUGMENTS)}")
+        self.augment = augment
         self.n_clusters, self.net, self.net_options, self.latent = n_clusters, net, dict(net_options or {}), latent
         self.pretrain_epochs, self.lr, self.batch_size = pretrain_epochs, lr, batch_size
         self.weight_decay, self.seed, self.device = weight_decay, seed, torch.device(device)
@@ -100,8 +103,9 @@ class DeepClusterer:
         total = 0.0
         for b in self.batches(len(data), g):
             x = data[b].to(self.device)
-            _, recon = self.model(x)
-            loss = nn.functional.mse_loss(recon, x)
+            seen = jitter(x, g) if self.augment == "affine" else x
+            _, recon = self.model(seen)
+            loss = nn.functional.mse_loss(recon, x)  # the clean image back from a moved one: codes that ignore the move
             self.optimizer.zero_grad()
             loss.backward()
             self.optimizer.step()
@@ -152,6 +156,21 @@ class DeepClusterer:
         model = {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}
         self.model.load_state_dict(model)
         self.extra = {k[6:]: v.to(self.device) for k, v in tensors.items() if k.startswith("extra.")}
+
+
+AUGMENTS = ("none", "affine")
+
+
+def jitter(x: torch.Tensor, g: torch.Generator, shift: float = 2.0, degrees: float = 10.0) -> torch.Tensor:
+    """Each image moved by up to `shift` pixels and turned by up to `degrees`, drawn from `g`."""
+    n, _, h, w = x.shape
+    angle = (torch.rand(n, generator=g) * 2 - 1) * degrees * torch.pi / 180
+    tx = (torch.rand(n, generator=g) * 2 - 1) * shift * 2 / w
+    ty = (torch.rand(n, generator=g) * 2 - 1) * shift * 2 / h
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    theta = torch.stack([torch.stack([cos, -sin, tx], 1), torch.stack([sin, cos, ty], 1)], 1).to(x)
+    grid = nn.functional.affine_grid(theta, list(x.shape), align_corners=False)
+    return nn.functional.grid_sample(x, grid, align_corners=False, padding_mode="zeros")
 
 
 def as_images(x, shape: tuple[int, int, int] | None = None) -> torch.Tensor:
