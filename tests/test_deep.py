@@ -149,3 +149,11 @@ def test_affine_jitter_is_seeded_and_keeps_shape(images):
     assert a.shape == x.shape and torch.equal(a, b) and not torch.equal(a, x)
     with pytest.raises(ParameterError, match="augment"):
         make_method("dec", augment="mixup")
+
+
+def test_n2d_self_labelling_relabels_every_image(images):
+    x, y = images
+    m = make_method("n2d", n_clusters=3, pretrain_epochs=2, batch_size=16, net="mlp", net_options={"hidden": (32,)},
+                    latent=4, manifold="pca", self_label_epochs=2)
+    labels = m.fit_predict(x)
+    assert m._classifier is not None and labels.shape == (60,) and set(labels) <= {0, 1, 2}

@@ -6,6 +6,9 @@ merged 3 with 5 and split the 1s (ACC 82.5 %), ten found the digits (95.0 %), an
 solution was the right one each time we looked (no labels are read to choose). UMAP's
 `n_neighbors` is 10, as in N2D's code (95.4 % there, 95.0 % with 20, 94.8 % with 50).
 
+`self_label_epochs` > 0 adds self-labelling after the mixture (see `_self_label`); on USPS it
+moved ACC from 96.4 to 96.5 % for a minute of training, so it is off by default.
+
 UMAP compiles for about half a minute in each new process, so `manifold="pca"` exists for quick
 checks; the published method (and the default) is UMAP. The projection and the mixture are
 refitted deterministically from the embedding and the seed, so checkpoints hold only the network.
@@ -28,14 +31,18 @@ class N2D(DeepClusterer):
     name = "n2d"
 
     def __init__(self, *, manifold: str = "umap", n_neighbors: int = 10, manifold_dims: int | None = None,
-                 mixture_inits: int = 10, **base):
+                 mixture_inits: int = 10, self_label_epochs: int = 0, self_label_share: float = 0.5, **base):
         base.setdefault("net", "mlp")
         super().__init__(**base)
         if manifold not in MANIFOLDS:
             raise ParameterError(f"manifold {manifold!r} is not allowed; choose one of: {', '.join(MANIFOLDS)}")
         if mixture_inits < 1:
             raise ParameterError(f"mixture_inits must be at least 1, got {mixture_inits}")
+        if self_label_epochs < 0 or not 0 < self_label_share <= 1:
+            raise ParameterError("self_label_epochs must be >= 0 and self_label_share in (0, 1]")
         self.manifold, self.n_neighbors, self.mixture_inits = manifold, n_neighbors, mixture_inits
+        self.self_label_epochs, self.self_label_share = self_label_epochs, self_label_share
+        self._classifier = None
         self.manifold_dims = manifold_dims or self.n_clusters
         self._projection = self._mixture = None
 
@@ -55,11 +62,46 @@ class N2D(DeepClusterer):
         u = self._projection.fit_transform(z)
         self._mixture = GaussianMixture(self.n_clusters, covariance_type="full", n_init=self.mixture_inits,
                                         random_state=self.seed).fit(u)
-        self._train_labels = self._mixture.predict(u)
-        self._train_size = len(data)
+        if self.self_label_epochs:
+            self._classifier = self._self_label(data, self._mixture.predict_proba(u))
+
+    def _self_label(self, data: torch.Tensor, posterior: np.ndarray):
+        """Self-labelling: a small residual CNN learns the mixture's most confident points (the
+        top `self_label_share` of each cluster by posterior) under affine jitter, then labels
+        every image. It reads pixels, so it can mend what the embedding blurred."""
+        from torch import nn
+
+        from ..nets.conv import ConvEncoder
+        from .base import epoch_generator, jitter
+
+        labels, confidence = posterior.argmax(axis=1), posterior.max(axis=1)
+        keep = np.zeros(len(labels), dtype=bool)
+        for c in range(self.n_clusters):
+            members = np.flatnonzero(labels == c)
+            if members.size:
+                cut = np.quantile(confidence[members], 1 - self.self_label_share)
+                keep[members[confidence[members] >= cut]] = True
+        x, y = data[torch.from_numpy(keep)], torch.from_numpy(labels[keep])
+        torch.manual_seed(self.seed)
+        net = ConvEncoder(self.shape, self.n_clusters, depth=2, width=32).to(self.device)
+        optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
+        for epoch in range(self.self_label_epochs):
+            g = epoch_generator(self.seed, 99, epoch)
+            net.train()
+            for b in self.batches(len(x), g):
+                xb = jitter(x[b], g).to(self.device)
+                loss = nn.functional.cross_entropy(net(xb), y[b].to(self.device))
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+        return net.eval()
 
     def predict_tensor(self, data: torch.Tensor) -> np.ndarray:
         if self._mixture is None:
             raise ParameterError("n2d has no fitted projection; train it first")
+        if self._classifier is not None:
+            with torch.no_grad():
+                return torch.cat([self._classifier(data[i: i + 1024].to(self.device)).argmax(dim=1).cpu()
+                                  for i in range(0, len(data), 1024)]).numpy()
         z = self.embed(data).numpy()
         return self._mixture.predict(self._projection.transform(z))
