@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from ..errors import ParameterError
+from ..layers import FeatureMapAttention
 from .model_names import CLUSTRECNET_ALGORITHMS, MODEL_NAMES, VARIANTS, input_kind  # noqa: F401 (re-exported)
 
 class _ResidualBlock(nn.Module):
@@ -29,21 +30,6 @@ class _ResidualBlock(nn.Module):
 
     def forward(self, x):
         return self.act(x + self.body(x))
-
-
-class _SelfAttention(nn.Module):
-    """Single-head self-attention over the spatial positions of a feature map, residual."""
-
-    def __init__(self, channels: int):
-        super().__init__()
-        self.attn = nn.MultiheadAttention(channels, num_heads=1, batch_first=True)
-        self.norm = nn.LayerNorm(channels)
-
-    def forward(self, x):
-        b, c, h, w = x.shape
-        seq = x.flatten(2).transpose(1, 2)
-        out, _ = self.attn(seq, seq, seq, need_weights=False)
-        return self.norm(seq + out).transpose(1, 2).reshape(b, c, h, w)
 
 
 class ClustRecNet(nn.Module):
@@ -67,7 +53,7 @@ class ClustRecNet(nn.Module):
             stem += [nn.Conv2d(16, channels, 1), nn.AdaptiveAvgPool2d((5, 5))]
         self.stem = nn.Sequential(*stem)
         self.res = nn.Sequential(_ResidualBlock(channels), _ResidualBlock(channels)) if flags["res"] else nn.Identity()
-        self.att = _SelfAttention(channels) if flags["att"] else nn.Identity()
+        self.att = FeatureMapAttention(channels) if flags["att"] else nn.Identity()
         self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, 64), nn.ReLU(),
                                   nn.Linear(64, n_outputs))
 

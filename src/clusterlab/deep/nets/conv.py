@@ -11,6 +11,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ...layers import FeatureMapAttention
+
 
 class _Block(nn.Module):
     def __init__(self, width: int, residual: bool, dropout: float):
@@ -27,19 +29,6 @@ class _Block(nn.Module):
         return self.act(x + out if self.residual else out)
 
 
-class _Attention(nn.Module):
-    def __init__(self, width: int):
-        super().__init__()
-        self.attn = nn.MultiheadAttention(width, num_heads=4 if width % 4 == 0 else 1, batch_first=True)
-        self.norm = nn.LayerNorm(width)
-
-    def forward(self, x):
-        b, c, h, w = x.shape
-        seq = x.flatten(2).transpose(1, 2)
-        out, _ = self.attn(seq, seq, seq, need_weights=False)
-        return self.norm(seq + out).transpose(1, 2).reshape(b, c, h, w)
-
-
 def _reduced(size: int) -> int:
     return (size + 3) // 4  # two stride-2 convolutions with padding 1
 
@@ -54,7 +43,7 @@ class ConvEncoder(nn.Module):
             nn.Conv2d(width // 2, width, 3, stride=2, padding=1), nn.BatchNorm2d(width), nn.ReLU())
         blocks = [_Block(width, residual, dropout) for _ in range(depth)]
         if attention:
-            blocks.append(_Attention(width))
+            blocks.append(FeatureMapAttention(width, heads=4 if width % 4 == 0 else 1))
         self.blocks = nn.Sequential(*blocks)
         self.head = nn.Sequential(nn.Flatten(), nn.Linear(width * _reduced(h) * _reduced(w), latent))
 
