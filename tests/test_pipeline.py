@@ -37,3 +37,19 @@ def test_auto_falls_back_to_kmeans_without_a_usable_model(blobs, tmp_path, monke
     x, _ = blobs
     result = auto(Dataset("blobs", x, array_schema(x)))
     assert result.algorithm == "kmeans" and "fallback" in result.decisions[0].reason
+
+
+def test_auto_passes_over_algorithms_that_cannot_run_at_this_size(monkeypatch):
+    from clusterlab import pipeline
+    from clusterlab.recommend.recommender import Recommendation, Recommender
+
+    class Fake:
+        def predict(self, x, seed=0):
+            return Recommendation([("affinity_propagation", 0.9), ("gmm", 0.8), ("kmeans", 0.7)], "expected ARI",
+                                  3, 0.5, (0.5, 1.0), "fake", 0.0)
+
+    monkeypatch.setattr(Recommender, "load", classmethod(lambda cls, path=None: Fake()))
+    decision, _ = pipeline.choose_algorithm(np.zeros((6000, 2)), 0)
+    assert decision.choice == "gmm" and "passed over affinity_propagation" in decision.reason
+    decision, _ = pipeline.choose_algorithm(np.zeros((100, 2)), 0)
+    assert decision.choice == "affinity_propagation" and "interval" in decision.reason

@@ -71,10 +71,19 @@ def choose_algorithm(x: np.ndarray, seed: int) -> tuple[Decision, dict]:
         rec = Recommender.load().predict(x, seed=seed)
     except DataError as exc:
         return Decision("algorithm", "kmeans", f"fallback: the shipped recommender is unusable ({exc})"), {}
-    interval = (f", 80 % interval [{rec.interval[0]:.2f}, {rec.interval[1]:.2f}]" if rec.interval else "")
-    reason = (f"recommender `{rec.model}` ranks it first: {rec.score} {rec.ranking[0][1]:.2f}{interval}; "
-              f"next {rec.ranking[1][0]} {rec.ranking[1][1]:.2f}")
-    return Decision("algorithm", rec.algorithm, reason, {a: round(v, 4) for a, v in rec.ranking}), rec.to_dict()
+    n = x.shape[0]
+    # The best-ranked algorithm that can run at this size (quadratic ones have a row limit).
+    usable = [(a, v) for a, v in rec.ranking if REGISTRY[a].max_n is None or n <= REGISTRY[a].max_n]
+    skipped = [a for a, _ in rec.ranking[: rec.ranking.index(usable[0])]] if usable else []
+    if not usable:
+        return Decision("algorithm", "kmeans", f"fallback: no ranked algorithm runs on {n:,} rows"), rec.to_dict()
+    choice, score = usable[0]
+    interval = (f", 80 % interval [{rec.interval[0]:.2f}, {rec.interval[1]:.2f}]"
+                if rec.interval and not skipped else "")
+    nxt = f"; next {usable[1][0]} {usable[1][1]:.2f}" if len(usable) > 1 else ""
+    passed = f"; passed over {', '.join(skipped)} (limited to fewer rows than {n:,})" if skipped else ""
+    reason = f"recommender `{rec.model}` ranks it first: {rec.score} {score:.2f}{interval}{nxt}{passed}"
+    return Decision("algorithm", choice, reason, {a: round(v, 4) for a, v in rec.ranking}), rec.to_dict()
 
 
 def auto(source: str | Path | Dataset = DEFAULT_DATASET, *, label: str | None = None, data_dir=None,
