@@ -49,11 +49,13 @@ def test_every_method_trains_a_step_or_two(name, images):
     extra = {"manifold": "pca"} if name == "n2d" else {}
     if name in ("dec", "idec", "atc"):
         extra["refine_epochs"] = 1
+    if name == "and":
+        extra.update(max_round=2, max_epoch=1, autok_consensus_methods=["silhouette"], autok_max_k=5)
     m = make_method(name, n_clusters=3, pretrain_epochs=2, batch_size=16, net="mlp", net_options={"hidden": (32, 16)},
                     latent=4, **extra)
     labels = m.fit_predict(x)
     assert labels.shape == (60,) and labels.min() >= 0 and labels.max() < 3
-    assert m.transform(x).shape == (60, 4)
+    assert m.transform(x).shape == (60, 128 if name == "and" else 4)
 
 
 def test_soft_assignment_and_target():
@@ -157,3 +159,20 @@ def test_n2d_self_labelling_relabels_every_image(images):
                     latent=4, manifold="pca", self_label_epochs=2)
     labels = m.fit_predict(x)
     assert m._classifier is not None and labels.shape == (60,) and set(labels) <= {0, 1, 2}
+
+
+def test_and_autok_feedback_sets_the_number_of_clusters(images):
+    x, _ = images
+    m = make_method("and", n_clusters=7, max_round=2, max_epoch=1, batch_size=16, autok_cycle_level="epoch",
+                    autok_method_cycle=["silhouette", "calinski_harabasz"], autok_max_k=5, autok_feedback=True)
+    labels = m.fit_predict(x)
+    assert [e["method"] for e in m.k_estimates] == ["silhouette", "silhouette"]  # cycled by epoch: epoch 0 twice
+    assert len(set(labels)) == m.k_estimates[-1]["k"] <= 5
+
+
+def test_weighted_knn_accuracy_on_separable_features():
+    from clusterlab.deep.methods.and_method import weighted_knn_accuracy
+
+    f = torch.nn.functional.normalize(torch.tensor([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]]), dim=1)
+    y = [0, 0, 1, 1]
+    assert weighted_knn_accuracy(f, y, f, y, k=1, leave_one_out=True) == 1.0

@@ -190,11 +190,20 @@ class Session:
         else:
             method.finish(x)
         labels = method.predict_tensor(ex)
-        sizes = np.bincount(labels, minlength=method.n_clusters)
-        result = {"method": self.config["method"], "data": note, **scores(ey, labels),
+        sizes = np.bincount(labels, minlength=int(labels.max()) + 1)
+        extra = {}
+        if hasattr(method, "k_estimates") and y is not None and ey is not None:  # AND: its published measure too
+            from .methods.and_method import weighted_knn_accuracy
+
+            same = ex is x
+            extra["knn_accuracy"] = weighted_knn_accuracy(method.embed(x), y, method.embed(ex), ey, leave_one_out=same)
+        if getattr(method, "k_estimates", None):
+            extra["k_estimates"] = method.k_estimates
+            extra["k_used"] = method.k_used
+        result = {"method": self.config["method"], "data": note, **scores(ey, labels), **extra,
                   "cluster_sizes": sizes.tolist(), "train_seconds": sum(r["seconds"] for r in state["history"]),
                   "wall_seconds": time.perf_counter() - started, "epochs": len(state["history"])}
-        self.figures(state["history"], labels, ey, method.n_clusters)
+        self.figures(state["history"], labels, ey, len(sizes))
         (self.folder / ("test.json" if test_only else "result.json")).write_text(json.dumps(result, indent=2))
         return result
 

@@ -10,12 +10,13 @@ import inspect
 
 from ...errors import ParameterError
 from .ae_kmeans import AEKMeans
+from .and_method import AND
 from .atc import ATCDeepEntropy
 from .base import DeepClusterer, Phase, as_images
 from .dec import DEC, IDEC
 from .n2d import N2D
 
-METHODS: dict[str, type[DeepClusterer]] = {m.name: m for m in (AEKMeans, DEC, IDEC, ATCDeepEntropy, N2D)}
+METHODS: dict[str, type[DeepClusterer]] = {m.name: m for m in (AEKMeans, DEC, IDEC, ATCDeepEntropy, N2D, AND)}
 
 
 def options_of(name: str) -> set[str]:
