@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import RESULTS, ROOT, commit, default_data_dir, machine_line, markdown_table, today  # noqa: E402
 
 RUNS_CSV = RESULTS / "deep-runs.csv"  # --out moves it (smoke runs stay out of results/)
-FIELDS = ["dataset", "protocol", "method", "variant", "seed", "acc", "nmi", "ari", "train_seconds", "wall_seconds",
-          "device", "date", "commit"]
+FIELDS = ["dataset", "protocol", "method", "variant", "seed", "acc", "nmi", "ari", "knn_accuracy", "k_estimate",
+          "train_seconds", "wall_seconds", "device", "date", "commit"]
 # Training budgets that keep a run within the time limits (15 min; 30 for the 70,000
 # Fashion-MNIST images): fewer pre-training epochs where there are seven times more images.
 # A time budget, not a quality knob: nothing here was chosen by looking at scores.
@@ -80,6 +80,8 @@ def run_one(config_file: Path, overrides: list[str], key: tuple, device: str, da
     result = session.run(resume=resume, progress=line)
     return {"dataset": dataset, "protocol": protocol, "method": method, "variant": variant, "seed": seed,
             "acc": result.get("acc"), "nmi": result.get("nmi"), "ari": result.get("ari"),
+            "knn_accuracy": result.get("knn_accuracy"),
+            "k_estimate": result["k_estimates"][-1]["k"] if result.get("k_estimates") else None,
             "train_seconds": round(result["train_seconds"], 1), "wall_seconds": round(result["wall_seconds"], 1),
             "device": device, "date": today(), "commit": commit()}
 
@@ -112,7 +114,9 @@ def report() -> None:
     for dataset, part in main.groupby("dataset", sort=False):
         rows = []
         for (method, variant), g in part.groupby(["method", "variant"], sort=False):
-            rows.append({"method": method + ("" if variant == "default" else f" [{variant}]"), "seeds": len(g), "ACC %": pm(g.acc), "NMI %": pm(g.nmi), "ARI %": pm(g.ari),
+            rows.append({"method": method + ("" if variant == "default" else f" [{variant}]"), "seeds": len(g),
+                         "ACC %": pm(g.acc), "NMI %": pm(g.nmi), "ARI %": pm(g.ari), "kNN acc %": pm(g.knn_accuracy),
+                         "estimated k": ", ".join(str(int(k)) for k in g.k_estimate.dropna()),
                          "minutes": g.train_seconds.mean() / 60, "device": ", ".join(sorted(set(g.device))),
                          "published ACC %": PUBLISHED.get((dataset, method), float("nan"))})
         lines += [f"## {dataset} (all images, no labels used for training)", "", markdown_table(pd.DataFrame(rows),
@@ -175,9 +179,10 @@ def main() -> None:
                     jobs.append((config, [f"data.source=images/{dataset}", *BUDGET.get(dataset, [])],
                                  (dataset, "all", method, variant, seed)))
     elif args.cifar == "main":
-        for method in methods:
-            config = "atc-cifar10.yaml" if method == "atc" else f"{method}.yaml"
-            extra = [] if method == "atc" else ["data.source=images/cifar10", "data.split=train", "data.eval_split=test"]
+        for method in methods:  # METHOD-cifar10.yaml where one exists, else METHOD.yaml pointed at CIFAR-10
+            own = ROOT / "configs" / "deep" / f"{method}-cifar10.yaml"
+            config = own.name if own.exists() else f"{method}.yaml"
+            extra = [] if own.exists() else ["data.source=images/cifar10", "data.split=train", "data.eval_split=test"]
             for seed in seeds:
                 jobs.append((ROOT / "configs" / "deep" / config, extra, ("cifar10", "cifar-test", method, "default", seed)))
     else:
