@@ -87,6 +87,8 @@ def run_one(config_file: Path, overrides: list[str], key: tuple, device: str, da
 
 
 def append(row: dict) -> None:
+    if RUNS_CSV.exists() and list(pd.read_csv(RUNS_CSV, nrows=0).columns) != FIELDS:  # an older layout: widen it
+        pd.read_csv(RUNS_CSV).reindex(columns=FIELDS).to_csv(RUNS_CSV, index=False)
     new = not RUNS_CSV.exists()
     with RUNS_CSV.open("a", newline="") as handle:
         writer = csv.DictWriter(handle, FIELDS)
@@ -103,7 +105,7 @@ def pm(values: pd.Series) -> str:
 
 
 def report() -> None:
-    frame = pd.read_csv(RUNS_CSV) if RUNS_CSV.exists() else pd.DataFrame(columns=FIELDS)
+    frame = pd.read_csv(RUNS_CSV).reindex(columns=FIELDS) if RUNS_CSV.exists() else pd.DataFrame(columns=FIELDS)
     lines = ["# Deep clustering of images", "",
              f"Machine: {machine_line()}, no GPU unless a row says `cuda`. Report written {today()} (commit "
              f"{commit()}); each run's own date and commit are in `results/deep-runs.csv`. Produced by "
