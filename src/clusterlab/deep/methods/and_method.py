@@ -97,15 +97,19 @@ class AND(DeepClusterer):
             group["lr"] = lr
         self.model.train()
         anchors, neighbour = self.extra["anchors"], self.extra["neighbour"]
+        if getattr(self, "_on_device", None) is None or len(self._on_device) != len(data):
+            self._on_device = data.to(self.device)  # once: no host-to-device copy per batch
+        cuda = self.device.type == "cuda"
         total = 0.0
         for b in self.batches(len(data), g):
             b = b.to(self.device)
-            f = self.features(and_augment(data[b.cpu()].to(self.device), g))
-            loss = neighbourhood_loss(self.memory.logits(f), b, anchors, neighbour)
+            with torch.autocast(device_type=self.device.type, dtype=torch.bfloat16, enabled=cuda):
+                f = self.features(and_augment(self._on_device[b], g))
+                loss = neighbourhood_loss(self.memory.logits(f.float()), b, anchors, neighbour)
             self.optimizer.zero_grad()
             loss.backward()
             self.optimizer.step()
-            self.memory.update(b, f)
+            self.memory.update(b, f.float())
             total += float(loss.detach()) * len(b)
         record = {"loss": total / len(data), "anchors": float(anchors.float().mean()), "lr": lr}
         self._refresh_centroids(data)
