@@ -20,6 +20,7 @@ def card(state: dict, labels: Path, n_datasets: int, size_kb: float) -> str:
     from clusterlab.recommend.nets import build_model, parameter_count
 
     d, last, cfg = state["model"], state["history"][-1], state["config"]
+    chosen = f"epoch {last['epoch']} of {state['epoch']}, chosen on a validation split of the training part"
     params = parameter_count(build_model(d["name"], len(d["algorithms"]), n_features=d["p"], n_meta=d["n_meta"],
                                          max_k=d["max_k"]))
     return "\n".join([
@@ -46,12 +47,12 @@ def card(state: dict, labels: Path, n_datasets: int, size_kb: float) -> str:
         "uniform noise points; n up to 2,000, k 2-10. Algorithms that take k ran at the true k. "
         f"Held out by seed: {cfg['test_share']:.0%} of the datasets.",
         "",
-        f"Training: {state['epoch']} epochs, AdamW lr {cfg['lr']}, weight decay {cfg['weight_decay']}, batch "
+        f"Training: {state['epoch']} epochs ({chosen}), AdamW lr {cfg['lr']}, weight decay {cfg['weight_decay']}, batch "
         f"{cfg['batch_size']}; loss = MSE on ARI + {cfg['k_weight']} x cross-entropy on k"
         + (f" + {cfg['rank_weight']} x listwise cross-entropy (temperature {cfg['rank_temperature']})"
            if cfg.get("rank_weight") else "") + ".",
         "",
-        "## Held-out synthetic test metrics (last epoch)",
+        "## Held-out synthetic test metrics (the shipped epoch)",
         "",
         f"- mean ARI of the top pick: {last['chosen_ari']:.3f} (oracle {last['oracle_ari']:.3f}, best single "
         f"algorithm `{last['best_single']}` {last['best_single_ari']:.3f})",
@@ -70,7 +71,8 @@ def card(state: dict, labels: Path, n_datasets: int, size_kb: float) -> str:
         "- ARI was measured at the true k; the ranking says which algorithm fits the shape of the data, "
         "not how well k will be guessed. clusterlab auto takes k from the auto-k consensus.",
         "- Its k head is weak (see above); prefer `clusterlab autok` for k.",
-        "- Inputs beyond 2,000 rows are read through a sample of rows; categorical columns should be "
+        f"- Inputs beyond {d['m']} rows are read through {d['m']} rows chosen by content hash, and it was trained on "
+        "n up to 2,000; categorical columns should be "
         "encoded first (clusterlab does this).",
         "",
     ])
@@ -85,8 +87,11 @@ def main() -> None:
     args = parser.parse_args()
     state = json.loads((args.run / "state.json").read_text())
     SHIPPED.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(args.run / "weights.safetensors", SHIPPED / "weights.safetensors")
-    state = {**state, "history": state["history"][-1:]}  # the card needs the last record only
+    best = "best" in state and (args.run / "best.safetensors").exists()
+    shutil.copyfile(args.run / ("best.safetensors" if best else "weights.safetensors"), SHIPPED / "weights.safetensors")
+    record = state["best"] if best else state["history"][-1]
+    state = {**state, "history": [record]}  # the card needs the shipped epoch's record only
+    state.pop("best", None)
     (SHIPPED / "state.json").write_text(json.dumps(state, indent=2))
     n = len(pd.read_csv(args.labels, usecols=["seed"]))
     size_kb = (SHIPPED / "weights.safetensors").stat().st_size / 1024

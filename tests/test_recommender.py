@@ -79,7 +79,8 @@ def test_set_recommendation_is_invariant_to_row_and_column_order(set_run):
 def test_corrupt_and_foreign_weights_are_clear_errors(set_run, labels, tmp_path):
     broken = tmp_path / "broken"
     shutil.copytree(set_run, broken)
-    (broken / "weights.safetensors").write_bytes(b"\x00garbage")
+    for name in ("weights.safetensors", "best.safetensors"):
+        (broken / name).write_bytes(b"\x00garbage")
     with pytest.raises(DataError, match="cannot read model weights"):
         Recommender.load(broken)
     foreign = tmp_path / "foreign"
@@ -94,6 +95,12 @@ def test_corrupt_and_foreign_weights_are_clear_errors(set_run, labels, tmp_path)
         Recommender.load(foreign)
     with pytest.raises(DataError, match="no recommender model"):
         Recommender.load(tmp_path / "nowhere")
+
+
+def test_the_validation_chosen_epoch_is_what_loads(set_run):
+    state = json.loads((set_run / "state.json").read_text())
+    assert "best" in state and "val_chosen_ari" in state["best"]
+    assert (set_run / "best.safetensors").exists()
 
 
 def test_bad_input_to_predict(set_run):

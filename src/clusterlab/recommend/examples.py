@@ -101,9 +101,11 @@ def build_examples(table: pd.DataFrame, kind: str = "set", m: int = 512, p: int 
     return examples
 
 
-def split_by_seed(seeds: np.ndarray, test_share: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+def split_by_seed(seeds: np.ndarray, test_share: float = 0.1, multiplier: int = 2654435761
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """Train and test indices; membership depends only on each seed, so adding datasets later
-    never moves an old one across the split."""
-    bucket = (seeds.astype(np.uint64) * np.uint64(2654435761)) % np.uint64(1000)
+    never moves an old one across the split. Another `multiplier` gives an independent split
+    (the validation split inside the training part)."""
+    bucket = (seeds.astype(np.uint64) * np.uint64(multiplier)) % np.uint64(1000)
     test = bucket < np.uint64(round(test_share * 1000))
     return np.flatnonzero(~test), np.flatnonzero(test)

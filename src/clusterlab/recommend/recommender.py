@@ -71,7 +71,8 @@ class Recommender:
                                 max_k=d["max_k"])
         except (KeyError, TypeError) as exc:
             raise DataError(f"{folder / 'state.json'} lacks the model field {exc}") from None
-        load_weights(model, folder / "weights.safetensors")
+        best = folder / "best.safetensors"  # the validation-chosen epoch, where training kept one
+        load_weights(model, best if best.exists() and "best" in state else folder / "weights.safetensors")
         model.eval()
         rec = cls(model, state, folder)
         # One small pass now: torch and the encoders import lazily on first use, and that second
@@ -121,7 +122,7 @@ class Recommender:
         order = np.argsort(-scores, kind="stable")
         ranking = [(d["algorithms"][i], float(scores[i])) for i in order]
         interval = None
-        last = self.state.get("history", [{}])[-1] if self.state.get("history") else {}
+        last = self.state.get("best") or (self.state["history"][-1] if self.state.get("history") else {})
         if "interval_low" in last:
             top = ranking[0][1]
             interval = (max(-1.0, top + last["interval_low"]), min(1.0, top + last["interval_high"]))

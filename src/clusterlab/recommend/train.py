@@ -12,6 +12,9 @@ anything but the record) and an atomic checkpoint in the run folder: `weights.sa
 (the model), `optimizer.pt` (loaded with weights_only=True), `state.json` (epoch, config,
 model description, history). A run folder is also what `Recommender.load` reads.
 
+Model selection: a validation split of the training part (by another hash of the seed) picks
+the epoch whose weights are kept as `best.safetensors` and shipped; the test split only reports.
+
 Calibration: the held-out split is halved by seed; on one half the residuals of the top pick's
 predicted ARI give an 80 % interval (split conformal), and the other half reports how often
 that interval holds the true ARI.
@@ -52,6 +55,7 @@ class TrainConfig:
     rank_weight: float = 0.0
     rank_temperature: float = 0.05
     test_share: float = 0.1
+    val_share: float = 0.1  # of the training part: picks the epoch that ships (never the test split)
     m: int = 512  # rows and axes of the set encoding
     p: int = 16
 
@@ -65,8 +69,9 @@ class TrainConfig:
         for name in ("epochs", "batch_size", "max_k", "m", "p"):
             if getattr(self, name) < 1:
                 raise ParameterError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if not 0 < self.test_share < 1:
-            raise ParameterError(f"test_share must lie in (0, 1), got {self.test_share}")
+        if not 0 < self.test_share < 1 or not 0 <= self.val_share < 1:
+            raise ParameterError(f"test_share must lie in (0, 1) and val_share in [0, 1), got {self.test_share}, "
+                                 f"{self.val_share}")
 
     @property
     def kind(self) -> str:
@@ -157,6 +162,14 @@ def _save(run: Path, model, optimizer, state: dict) -> None:
         tmp.replace(run / name)  # atomic: a kill leaves the previous checkpoint whole
 
 
+def _save_best(run: Path, model) -> None:
+    from safetensors.torch import save_file
+
+    run.mkdir(parents=True, exist_ok=True)
+    save_file(model.state_dict(), str(run / "best.safetensors.tmp"))
+    (run / "best.safetensors.tmp").replace(run / "best.safetensors")
+
+
 def load_weights(model, path: Path) -> None:
     """Weights from a safetensors file, with a clear error when it is corrupt or foreign."""
     from safetensors import SafetensorError
@@ -198,6 +211,8 @@ def train(ex: Examples, run: str | Path, config: TrainConfig | None = None, resu
     run = Path(run)
     torch.manual_seed(config.seed)
     train_idx, test_idx = split_by_seed(ex.seeds, config.test_share)
+    fit, val = split_by_seed(ex.seeds[train_idx], config.val_share, multiplier=40503)
+    train_idx, val_idx = train_idx[fit], train_idx[val]
     if len(train_idx) == 0 or len(test_idx) == 0:
         raise DataError(f"{len(ex)} examples are too few for a train/test split; label more datasets")
     n_meta = ex.inputs[2].shape[1] if ex.kind == "set" else 0
@@ -244,11 +259,17 @@ def train(ex: Examples, run: str | Path, config: TrainConfig | None = None, resu
             optimizer.step()
             total += float(loss.detach()) * len(b)
         record = {"epoch": epoch + 1, "train_loss": total / len(order), **evaluate(model, ex, test_idx, config)}
+        if len(val_idx):
+            record["val_chosen_ari"] = evaluate(model, ex, val_idx, config)["chosen_ari"]
+            if record["val_chosen_ari"] > state.get("best", {}).get("val_chosen_ari", -np.inf):
+                state["best"] = record  # the weights that ship: best on validation, reported on test
+                _save_best(run, model)
         state["epoch"] = epoch + 1
         state["history"].append(record)
         _save(run, model, optimizer, state)
         if on_epoch:
             on_epoch(record)
     final = state["history"][-1] if state["history"] else {}
-    return {"run": str(run), "train": int(len(train_idx)), "test": int(len(test_idx)), **final,
+    return {"run": str(run), "train": int(len(train_idx)), "validation": int(len(val_idx)), "test": int(len(test_idx)),
+            **final, "best_epoch": state.get("best", {}).get("epoch"),
             "finite": all(math.isfinite(v) for v in final.values() if isinstance(v, float))}
