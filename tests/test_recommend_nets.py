@@ -57,3 +57,15 @@ def test_set_encoding_takes_any_size(n, d):
     s = canonical_set(np.random.default_rng(n).normal(size=(n, d)), m=256, p=16)
     assert s.rows.shape == (256, 16) and s.mask.sum() == min(n, 256) and s.meta.shape == (18 + 30,)
     assert np.isfinite(s.rows).all()
+
+
+def test_set_encoding_is_order_free_with_collinear_columns_and_duplicate_rows():
+    rng = np.random.default_rng(7)
+    a = rng.exponential(size=(300, 2))
+    x = np.column_stack([a, 250 * a[:, 1], a[:, 0] + a[:, 1]])  # two collinear columns: rank 2 in 4-D
+    x = np.vstack([x, x[:40]])  # duplicate rows
+    base = canonical_set(x)
+    for _ in range(5):
+        s = canonical_set(x[rng.permutation(len(x))][:, rng.permutation(4)])
+        assert np.allclose(s.meta, base.meta, atol=1e-6)
+        assert np.allclose(np.sort(s.rows, axis=0), np.sort(base.rows, axis=0), atol=1e-9)

@@ -27,7 +27,7 @@ import numpy as np
 
 GRID_ROWS, GRID_COLS = 2000, 50
 # Bumped whenever an encoding changes, so caches of encoded examples are rebuilt.
-ENCODING_VERSION = 2
+ENCODING_VERSION = 3
 
 
 def zscore(x: np.ndarray) -> np.ndarray:
@@ -84,6 +84,9 @@ def canonical_set(x: np.ndarray, m: int = 512, p: int = 16) -> SetInput:
     order = np.argsort(values)[::-1]
     values, vectors = np.clip(values[order], 0, None), vectors[:, order]
     coords = z @ vectors
+    # Axes without variance (collinear columns, data of lower rank) hold rounding noise whose
+    # pattern depends on the column order; they are set to exactly zero.
+    coords[:, values <= 1e-9 * max(values.max(initial=0.0), 1e-300)] = 0.0
     skew = (coords ** 3).mean(axis=0)
     coords *= np.where(skew < 0, -1.0, 1.0)
     k = min(p, d)
