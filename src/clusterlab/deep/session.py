@@ -208,7 +208,7 @@ class Session:
         return result
 
     def figures(self, history: list[dict], labels, truth, k: int) -> None:
-        from ..report.figures import cluster_balance, confusion, training_curves
+        from .figures import cluster_balance, confusion, training_curves
 
         out = self.folder / "figures"
         out.mkdir(exist_ok=True)
