@@ -18,7 +18,7 @@ from torch import nn
 
 from ..errors import ParameterError
 from ..layers import FeatureMapAttention
-from .model_names import CLUSTRECNET_ALGORITHMS, MODEL_NAMES, VARIANTS, input_kind  # noqa: F401 (re-exported)
+from .model_names import CLUSTRECNET_ALGORITHMS, MODEL_NAMES, VARIANTS, input_kind
 
 class _ResidualBlock(nn.Module):
     def __init__(self, channels: int):
@@ -100,3 +100,7 @@ def build_model(model_name: str, n_algorithms: int, *, n_features: int = 16, n_m
 
 def parameter_count(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+__all__ = ["CLUSTRECNET_ALGORITHMS", "MODEL_NAMES", "VARIANTS", "ClustRecNet", "SetRecommender", "build_model",
+           "input_kind", "parameter_count"]
