@@ -61,6 +61,9 @@ def scores(truth, labels) -> dict:
 
 
 def _labels_now(method: DeepClusterer, data: torch.Tensor):
+    """This epoch's labels: those the method already computed while training, else a prediction."""
+    if method.epoch_labels is not None:
+        return method.epoch_labels
     return method.predict_tensor(data) if "centroids" in method.extra else None
 
 
@@ -73,6 +76,7 @@ def _loop(method: DeepClusterer, data: torch.Tensor, state: dict, after_epoch: C
             method.start_phase(index, data)
         for epoch in range(first, phase.epochs):
             start = time.perf_counter()
+            method.epoch_labels = None
             record = {"phase": phase.name, "epoch": epoch + 1, **method.train_epoch(index, epoch, data)}
             record["seconds"] = time.perf_counter() - start
             state.update(phase=index, epoch=epoch + 1)

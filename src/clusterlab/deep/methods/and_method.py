@@ -150,7 +150,9 @@ class AND(DeepClusterer):
     def _refresh_centroids(self, data: torch.Tensor) -> None:
         """k-means on the features of the (unaugmented) images as `predict` sees them; the
         memory bank holds features of augmented views from training mode, a shifted picture."""
-        self.extra["centroids"] = kmeans_centroids(self.embed(data), self.k_used, self.seed, n_init=3)
+        z = self.embed(data)
+        self.extra["centroids"] = kmeans_centroids(z, self.k_used, self.seed, n_init=3)
+        self.epoch_labels = torch.cdist(z, self.extra["centroids"]).argmin(dim=1).numpy()
 
     def finish(self, data: torch.Tensor) -> None:
         if "centroids" not in self.extra:

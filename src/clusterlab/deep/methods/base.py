@@ -70,6 +70,7 @@ class DeepClusterer:
         self.model: nn.Module | None = None
         self.optimizer = None
         self.extra: dict[str, torch.Tensor] = {}  # tensors beside the network that a checkpoint keeps
+        self.epoch_labels: np.ndarray | None = None  # labels of the data a training epoch already computed
 
     # ---- set-up -------------------------------------------------------------------------------
     def build(self, shape: tuple[int, int, int]) -> None:

@@ -80,6 +80,7 @@ class DEC(DeepClusterer):
         labels = torch.from_numpy(self.predict_tensor(data))
         changed = float((labels != self.extra["labels"].cpu()).float().mean())
         self.extra["labels"] = labels
+        self.epoch_labels = labels.numpy()
         if changed < self.tol:
             self.extra["stopped"] = torch.tensor(1)
         out = {k: v / len(data) for k, v in totals.items() if v or k == "cluster"}
