@@ -140,7 +140,7 @@ def main() -> None:
     parser.add_argument("--backend", default="processes", help="serial, processes, or a Dask scheduler address")
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--batteries", default=",".join(BATTERIES))
-    parser.add_argument("--algorithms", default=",".join(names()))
+    parser.add_argument("--algorithms", default=",".join(names("matrix")))
     parser.add_argument("--no-tables", action="store_true", help="skip the labelled tables")
     parser.add_argument("--out", default=str(RESULTS))
     parser.add_argument("--fresh", action="store_true", help="ignore runs stored by an earlier, interrupted run")

@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 
-from clusterlab.algorithms import REGISTRY
+from clusterlab.recommend.metadataset import ALGORITHMS
 from clusterlab.data.synthetic import SyntheticSpec
 from clusterlab.recommend import ALGORITHM_COLUMNS, label_dataset, label_many
 from conftest import run_cli
@@ -22,7 +22,7 @@ def test_label_many_resumes(tmp_path):
     again = label_many(path, 4, backend="serial", progress=None, max_n=200)
     assert again["already"] == 2 and again["labelled"] == 2
     table = pd.read_csv(path)
-    assert table.seed.tolist() == [0, 1, 2, 3] and len(table.columns) > 4 * len(REGISTRY)
+    assert table.seed.tolist() == [0, 1, 2, 3] and len(table.columns) > 4 * len(ALGORITHMS)
 
 
 def test_interrupted_file_keeps_finished_rows(tmp_path):

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..errors import DataError, NotFoundError, ParameterError, TooLargeError
-from .spec import AlgorithmSpec
+from .spec import INPUTS, AlgorithmSpec
 
 
 def _kmeans(k, seed, pre, p):
@@ -90,6 +91,26 @@ def _affinity(k, seed, pre, p):
     return AffinityPropagation(random_state=seed, **p)
 
 
+def _gower_kmedoids(k, seed, pre, p):
+    from .mixed import GowerKMedoids
+    return GowerKMedoids(n_clusters=k, random_state=seed, **p)
+
+
+def _gower_average(k, seed, pre, p):
+    from .mixed import GowerAverage
+    return GowerAverage(n_clusters=k, **p)
+
+
+def _gower_hdbscan(k, seed, pre, p):
+    from .mixed import GowerHDBSCAN
+    return GowerHDBSCAN(**p)
+
+
+def _kprototypes(k, seed, pre, p):
+    from .mixed import KPrototypes
+    return KPrototypes(n_clusters=k, random_state=seed, **p)
+
+
 def _genie(k, seed, pre, p):
     from .genie import Genie
     return Genie(n_clusters=k, metric="precomputed" if pre else "l2", **p)
@@ -141,6 +162,19 @@ _SPECS = [
     AlgorithmSpec("affinity_propagation", "exemplar", False, True, "quadratic", _affinity,
                   "affinity propagation, median preference, damping 0.9",
                   {"damping": 0.9, "max_iter": 500}, max_n=5_000, alternative="kmedoids or hdbscan"),
+    # Mixed tables (numbers, categories, blanks), on Gower distance: prep.gower, algorithms.mixed.
+    AlgorithmSpec("gower_kmedoids", "centroid", True, False, "linear", _gower_kmedoids,
+                  "k-medoids (FasterPAM) on Gower distance, k by medoid silhouette when not given; "
+                  "CLARA-style samples above 6,000 rows", library="kmedoids", input="table", k_optional=True),
+    AlgorithmSpec("gower_average", "hierarchical", True, False, "quadratic", _gower_average,
+                  "average linkage on the full Gower matrix", max_n=20_000,
+                  alternative="gower_kmedoids", library="scipy", input="table"),
+    AlgorithmSpec("gower_hdbscan", "density", False, False, "quadratic", _gower_hdbscan,
+                  "HDBSCAN on the full Gower matrix; min_cluster_size = sqrt(n)/2, at least 5",
+                  max_n=15_000, alternative="gower_kmedoids", noise=True, input="table"),
+    AlgorithmSpec("kprototypes", "centroid", True, False, "linear", _kprototypes,
+                  "k-prototypes (Huang): standardised numbers plus weighted category mismatches",
+                  {"n_init": 3}, library="kmodes", input="table"),
 ]
 
 REGISTRY: dict[str, AlgorithmSpec] = {s.name: s for s in _SPECS}
@@ -149,8 +183,11 @@ _ALIASES = {"k-means": "kmeans", "k-medians": "kmedians", "k-medoids": "kmedoids
             "mean_shift": "meanshift", "ap": "affinity_propagation", "affinity": "affinity_propagation"}
 
 
-def names() -> list[str]:
-    return list(REGISTRY)
+def names(input: str | None = None) -> list[str]:
+    """Registered algorithm names; `input="matrix"` or `"table"` keeps those that take that input."""
+    if input is not None and input not in INPUTS:
+        raise ParameterError(f"input={input!r} is not allowed; choose one of: {', '.join(INPUTS)}")
+    return [n for n, s in REGISTRY.items() if input is None or s.input == input]
 
 
 def get(name: str) -> AlgorithmSpec:
@@ -188,7 +225,7 @@ def make_estimator(name: str, k: int | None = None, *, seed: int = 0, precompute
                    **params) -> Any:
     """An unfitted estimator for `name`, with registry defaults, `params` on top."""
     spec = get(name)
-    if spec.needs_k and k is None:
+    if spec.needs_k and k is None and not spec.k_optional:
         raise ParameterError(f"{spec.name} needs the number of clusters: pass k (--k on the command line)")
     if precomputed and not spec.precomputed:
         takes = [s.name for s in REGISTRY.values() if s.precomputed]
@@ -200,19 +237,34 @@ def make_estimator(name: str, k: int | None = None, *, seed: int = 0, precompute
     return spec.factory(k if spec.needs_k else None, seed, precomputed, {**spec.defaults, **params})
 
 
-def check_input(x: np.ndarray, spec: AlgorithmSpec, k: int | None, precomputed: bool,
+def check_input(x, spec: AlgorithmSpec, k: int | None, precomputed: bool,
                 ignore_limits: bool = False) -> None:
+    if spec.input == "table":
+        from ..prep.gower import GowerData
+        if not isinstance(x, (pd.DataFrame, GowerData)):
+            raise DataError(f"{spec.name} clusters tables on Gower distance: pass a pandas DataFrame, "
+                            f"not a {type(x).__name__}")
+        n = x.n if isinstance(x, GowerData) else x.shape[0]
+        _check_k_and_size(spec, k, n, ignore_limits)
+        return
+    if spec.input == "matrix" and isinstance(x, pd.DataFrame):
+        raise DataError(f"{spec.name} needs a numeric matrix; encode the table first (prep.encode) "
+                        f"or use a table algorithm: {', '.join(names('table'))}")
     if x.ndim != 2:
         raise DataError(f"expected a 2-D matrix of rows x features, got shape {x.shape}")
     n = x.shape[0]
-    if n < 2:
-        raise DataError(f"only {n} row{'s' if n != 1 else ''}: clustering needs at least 2")
     if precomputed and x.shape[0] != x.shape[1]:
         raise DataError(f"a precomputed distance matrix must be square, got {x.shape}")
     if not np.isfinite(x).all():
         bad = np.argwhere(~np.isfinite(x))[0]
         raise DataError(f"the matrix holds a non-finite value (NaN or infinity) at row {bad[0]}, column {bad[1]}")
-    if spec.needs_k:
+    _check_k_and_size(spec, k, n, ignore_limits)
+
+
+def _check_k_and_size(spec: AlgorithmSpec, k: int | None, n: int, ignore_limits: bool) -> None:
+    if n < 2:
+        raise DataError(f"only {n} row{'s' if n != 1 else ''}: clustering needs at least 2")
+    if spec.needs_k and not (k is None and spec.k_optional):
         if k is None:
             raise ParameterError(f"{spec.name} needs the number of clusters: pass k (--k on the command line)")
         if not isinstance(k, (int, np.integer)) or k < 2:
@@ -230,7 +282,8 @@ def fit_predict(name: str, x: np.ndarray, k: int | None = None, *, seed: int = 0
                 ignore_limits: bool = False, **params) -> ClusterResult:
     """Run one registered algorithm on a matrix (or a precomputed distance matrix)."""
     spec = get(name)
-    x = np.asarray(x)
+    if spec.input == "matrix" and not isinstance(x, pd.DataFrame):
+        x = np.asarray(x)
     check_input(x, spec, k, precomputed, ignore_limits)
     est = make_estimator(spec.name, k, seed=seed, precomputed=precomputed, **params)
     start = time.perf_counter()

@@ -7,6 +7,8 @@ from typing import Any, Callable, Literal
 
 Family = Literal["centroid", "hierarchical", "density", "graph", "model", "exemplar"]
 Cost = Literal["linear", "n log n", "quadratic"]
+Input = Literal["matrix", "table"]
+INPUTS = ("matrix", "table")
 
 
 @dataclass(frozen=True)
@@ -16,6 +18,9 @@ class AlgorithmSpec:
     factory(k, seed, precomputed, params) returns an unfitted scikit-learn style estimator.
     `max_n` bounds n where the algorithm needs an n x n matrix or quadratic time; beyond it the
     registry refuses and names `alternative`, which scales.
+    `input` is "matrix" (a numeric matrix, or a distance matrix where `precomputed`) or "table"
+    (a mixed pandas table, clustered on Gower distance). `k_optional`: the algorithm takes k
+    but chooses one itself when none is given.
     """
 
     name: str
@@ -30,3 +35,5 @@ class AlgorithmSpec:
     alternative: str | None = None
     noise: bool = False  # may label points -1 (noise)
     library: str = "scikit-learn"
+    input: Input = "matrix"
+    k_optional: bool = False

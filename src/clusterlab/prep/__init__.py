@@ -1,5 +1,7 @@
-"""From a `Dataset` to what an algorithm consumes: encoded matrices (and, later, distances)."""
+"""From a `Dataset` to what an algorithm consumes: encoded matrices and Gower distances."""
 
 from .encode import CATEGORICAL, MISSING, SCALES, Encoding, encode
+from .gower import GowerData, encode_like, gower_blocks, gower_data, gower_matrix, gower_topk
 
-__all__ = ["CATEGORICAL", "MISSING", "SCALES", "Encoding", "encode"]
+__all__ = ["CATEGORICAL", "MISSING", "SCALES", "Encoding", "GowerData", "encode", "encode_like", "gower_blocks",
+           "gower_data", "gower_matrix", "gower_topk"]
