@@ -190,9 +190,10 @@ def autok(
     out.print(f"wrote {output / 'autok.json'} and {plot}")
 
 
-class _RecommendGroup(typer.core.TyperGroup):
-    """`clusterlab recommend FILE` recommends; `clusterlab recommend label|train` are subcommands.
-    Anything that is not a subcommand name is taken as the FILE of the hidden `file` command."""
+class _FileGroup(typer.core.TyperGroup):
+    """A group whose default command takes a FILE: `clusterlab recommend FILE` recommends, while
+    `clusterlab recommend label|train` are subcommands. Anything that is not a subcommand name
+    is taken as the FILE of the hidden `file` command."""
 
     def resolve_command(self, ctx, args):
         if args and args[0] not in self.commands and not args[0].startswith("-"):
@@ -200,10 +201,11 @@ class _RecommendGroup(typer.core.TyperGroup):
         return super().resolve_command(ctx, args)
 
     def format_usage(self, ctx, formatter):
-        formatter.write_usage(ctx.command_path, "FILE [OPTIONS] | label [OPTIONS] | train [OPTIONS]")
+        subcommands = " | ".join(f"{name} [OPTIONS]" for name, c in self.commands.items() if not c.hidden)
+        formatter.write_usage(ctx.command_path, f"FILE [OPTIONS] | {subcommands}")
 
 
-recommend_app = typer.Typer(cls=_RecommendGroup, no_args_is_help=True,
+recommend_app = typer.Typer(cls=_FileGroup, no_args_is_help=True,
                             help="Recommend algorithms for a dataset (`recommend FILE`); build the meta-dataset "
                                  "(`recommend label`) and train the network (`recommend train`).")
 app.add_typer(recommend_app, name="recommend")
@@ -390,16 +392,83 @@ def deep_methods():
     out.print(table)
 
 
+explain_app = typer.Typer(cls=_FileGroup, no_args_is_help=True,
+                          help="Per-cluster interpretable models for a table (`explain FILE --target COLUMN`); "
+                               "apply a saved study to new rows (`explain evaluate`).")
+app.add_typer(explain_app, name="explain")
+
+
+@explain_app.command("file", hidden=True)
+def explain_file(
+    source: Path = typer.Argument(..., help="A CSV or Parquet table."),
+    target: str = typer.Option(..., "--target", help="The column to predict."),
+    cluster: str = typer.Option("auto", "--cluster", help="gower (k-medoids on Gower distance), kmeans (numeric "
+                                                          "columns, k = 4) or auto (gower when any column is not numeric)."),
+    k: Optional[int] = typer.Option(None, "--k", help="Number of clusters (default: by silhouette for gower, 4 for kmeans)."),
+    task: str = typer.Option("auto", "--task", help="classification, regression or auto (from the target column)."),
+    models: str = typer.Option("imn,tabresnet,linear,boosting", "--models", help="Comma-separated: imn, tabresnet, "
+                                                                               "linear, boosting."),
+    seeds: int = typer.Option(1, "--seeds", help="Repeat with seeds 0..N-1 (splits, clusters, training)."),
+    trials: int = typer.Option(0, "--trials", help="Optuna trials to tune IMN and TabResNet (0: paper-like defaults)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds each tuning study may take."),
+    storage: Optional[str] = typer.Option(None, "--storage", help="Optuna storage: a SQLite file or URL (default: "
+                                                                   "OUT/optuna.db, so a study resumes)."),
+    shap_rows: int = typer.Option(100, "--shap-rows", help="Test rows per cluster explained by SHAP."),
+    output: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder (default: runs/explain-<file>)."),
+):
+    """Train a whole-data model and one per cluster; compare scores and explanations (IMN vs SHAP)."""
+    from .explain.study import read_study_table, run_study
+
+    if seeds < 1:
+        raise ParameterError(f"--seeds must be at least 1, got {seeds}")
+    frame, schema, y = read_study_table(source, target)
+    folder = output or Path("runs") / f"explain-{source.stem}"
+    storage = storage or (str(folder / "optuna.db") if trials else None)
+    result = run_study(frame, schema, y, target=target, task=task, cluster=cluster, k=k,
+                       models=tuple(m.strip() for m in models.split(",") if m.strip()), seeds=tuple(range(seeds)),
+                       tune_trials=trials, tune_timeout=timeout, storage=storage, shap_rows=shap_rows, out=folder,
+                       progress=lambda message: err.print(f"[dim]{message}[/dim]", highlight=False))
+    out.print((folder / "comparison.md").read_text())
+    out.print(f"wrote {folder} (comparison.md, importance.csv, agreement.csv, figures/, models/) "
+              f"in {result.seconds:.0f} s")
+
+
+@explain_app.command("evaluate")
+def explain_evaluate(
+    folder: Path = typer.Argument(..., help="The output folder of `clusterlab explain`."),
+    source: Path = typer.Argument(..., help="A CSV or Parquet table of new rows (the target column optional)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--out", help="CSV of predictions (default: FOLDER/predictions.csv)."),
+):
+    """Route new rows to their clusters and predict with the saved whole-data and per-cluster models."""
+    import json as _json
+
+    from .explain.study import evaluate_study, read_study_table
+
+    meta_path = folder / "study.json"
+    target = _json.loads(meta_path.read_text()).get("target") if meta_path.exists() else None
+    frame, _, y = read_study_table(source, target, required=False)
+    predictions, scores = evaluate_study(folder, frame, y)
+    path = output or folder / "predictions.csv"
+    predictions.to_csv(path, index=False)
+    if scores:
+        table = Table("model", *next(iter(scores.values())).keys())
+        for name, values in scores.items():
+            table.add_row(name, *(f"{v:.4f}" for v in values.values()))
+        out.print(table)
+    out.print(f"wrote {path} ({len(predictions):,} rows)")
+
+
 @app.command()
 def algorithms():
     """List the registered algorithms."""
     from .algorithms import REGISTRY
 
-    table = Table("name", "family", "needs k", "distance matrix", "cost", "max n", "library", "description")
-    for column in table.columns[:7]:
+    table = Table("name", "input", "family", "needs k", "distance matrix", "cost", "max n", "library", "description")
+    for column in table.columns[:8]:
         column.no_wrap = True
     for s in REGISTRY.values():
-        table.add_row(s.name, s.family, "yes" if s.needs_k else "no", "yes" if s.precomputed else "no", s.cost,
+        needs_k = "optional" if s.k_optional else "yes" if s.needs_k else "no"
+        table.add_row(s.name, s.input, s.family, needs_k, "yes" if s.precomputed else "no", s.cost,
                       f"{s.max_n:,}" if s.max_n else "-", s.library, s.description)
     out.print(table)
 
