@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from clusterlab.data.dataset import Dataset, array_schema
 from clusterlab.pipeline import auto, write_outputs
@@ -20,13 +21,13 @@ def test_auto_finds_k_and_writes_outputs(blobs, tmp_path):
 
 
 def test_auto_takes_the_algorithm_from_the_shipped_recommender(blobs, tmp_path):
-    from clusterlab.algorithms import REGISTRY
+    from clusterlab.algorithms import REGISTRY, names
 
     x, y = blobs
     summary = json.loads(write_outputs(auto(Dataset("blobs", x, array_schema(x))), tmp_path)["summary"].read_text())
     first = summary["decisions"][0]
     assert first["step"] == "algorithm" and first["choice"] in REGISTRY and "ranks it first" in first["reason"]
-    assert summary["algorithm"] == first["choice"] and len(summary["recommendation"]["ranking"]) == len(REGISTRY)
+    assert summary["algorithm"] == first["choice"] and len(summary["recommendation"]["ranking"]) == len(names("matrix"))
 
 
 def test_auto_falls_back_to_kmeans_without_a_usable_model(blobs, tmp_path, monkeypatch):
@@ -53,3 +54,19 @@ def test_auto_passes_over_algorithms_that_cannot_run_at_this_size(monkeypatch):
     assert decision.choice == "gmm" and "passed over affinity_propagation" in decision.reason
     decision, _ = pipeline.choose_algorithm(np.zeros((100, 2)), 0)
     assert decision.choice == "affinity_propagation" and "interval" in decision.reason
+
+
+def test_mixed_tables_take_the_gower_path():
+    import pandas as pd
+
+    from clusterlab.data.tables import infer_schema
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"amount": np.r_[rng.normal(0, 1, 60), rng.normal(8, 1, 60)],
+                          "plan": ["basic"] * 60 + ["premium"] * 60})
+    frame.loc[::9, "amount"] = np.nan
+    typed, schema = infer_schema(frame)
+    result = auto(Dataset("mixed", typed, schema, truth=np.repeat([0, 1], 60)))
+    assert result.algorithm == "gower_kmedoids" and result.k == 2
+    assert [d.step for d in result.decisions] == ["encoding", "algorithm", "k"]
+    assert result.external["ari"] == pytest.approx(1.0) and result.internal["silhouette_gower"] > 0.5

@@ -86,13 +86,56 @@ def choose_algorithm(x: np.ndarray, seed: int) -> tuple[Decision, dict]:
     return Decision("algorithm", choice, reason, {a: round(v, 4) for a, v in rec.ranking}), rec.to_dict()
 
 
+def is_mixed_table(dataset: Dataset) -> bool:
+    """A table with categorical or boolean columns: clustered on Gower distance, not one-hot codes."""
+    return dataset.is_table and bool(dataset.schema.categorical or dataset.schema.boolean)
+
+
+def auto_mixed(dataset: Dataset, *, max_k: int = 10, seed: int = 0, start: float | None = None) -> AutoResult:
+    """The mixed-table path: Gower distance, k-medoids (FasterPAM) with k by silhouette (CLARA
+    samples above 4,000 rows). The recommender is trained on numeric matrices, so it is not asked."""
+    from .algorithms.mixed import GowerKMedoids
+    from .prep.gower import gower_data, gower_matrix
+    from sklearn.metrics import silhouette_score
+
+    start = time.perf_counter() if start is None else start
+    schema = dataset.schema
+    data = gower_data(dataset.features, numeric=schema.numeric, categorical=schema.categorical + schema.boolean)
+    kinds = f"{len(schema.numeric)} numeric, {len(schema.categorical)} categorical, {len(schema.boolean)} boolean"
+    model = GowerKMedoids(k_range=(2, max(2, min(max_k, dataset.n - 1))), random_state=seed).fit(data)
+    sampled = f" (CLARA: {model.n_samples} samples of {model.sample_size:,} rows)" if model.sampled_ else ""
+    decisions = [
+        Decision("encoding", "gower", f"mixed table ({kinds} columns): Gower distance, a missing cell leaves "
+                                      "the pair's average"),
+        Decision("algorithm", "gower_kmedoids", "k-medoids (FasterPAM) on Gower distance" + sampled
+                 + "; the recommender is trained on numeric matrices and is not asked for mixed tables"),
+        Decision("k", model.n_clusters_, f"highest silhouette of the k-medoids partitions over k = "
+                                         f"{min(model.k_scores_)}..{max(model.k_scores_)}",
+                 {str(k): round(v, 4) for k, v in model.k_scores_.items()}),
+    ]
+    labels = model.labels_
+    rng = np.random.default_rng(seed)
+    rows = rng.choice(dataset.n, min(dataset.n, 2000), replace=False)
+    d = gower_matrix(data.take(rows))
+    internal = {"silhouette_gower": float(silhouette_score(d, labels[rows], metric="precomputed"))
+                if np.unique(labels[rows]).size > 1 else float("nan"),
+                "medoid_silhouette": model.silhouette_ if model.criterion == "medoid" else None}
+    internal = {k: v for k, v in internal.items() if v is not None}
+    external = external_scores(dataset.references, labels) if dataset.truth is not None else None
+    return AutoResult(dataset, labels, "gower_kmedoids", model.n_clusters_, decisions, internal, external,
+                      balance(labels), time.perf_counter() - start, list(dataset.notes))
+
+
 def auto(source: str | Path | Dataset = DEFAULT_DATASET, *, label: str | None = None, data_dir=None,
          max_k: int = 10, seed: int = 0, missing: str = "impute", on_estimate=None) -> AutoResult:
     """Cluster a dataset end to end and return every decision with its reason.
 
+    Mixed tables (any categorical or boolean column) take the Gower path (`auto_mixed`).
     `on_estimate` follows the k estimators as they finish (see `autok.estimate_k`)."""
     start = time.perf_counter()
     dataset = source if isinstance(source, Dataset) else load(source, label=label, data_dir=data_dir, seed=seed)
+    if is_mixed_table(dataset):
+        return auto_mixed(dataset, max_k=max_k, seed=seed, start=start)
     encoding = encode(dataset, missing=missing)
     x = encoding.matrix
     algo_decision, recommendation = choose_algorithm(x, seed)

@@ -26,7 +26,7 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from ..errors import DataError, ParameterError
 from ..prep.gower import GowerData, encode_like, gower_data, gower_matrix
 
-FULL_MATRIX_ROWS = 6_000
+FULL_MATRIX_ROWS = 4_000
 CRITERIA = ("silhouette", "medoid")  # above this many rows k-medoids samples (CLARA) instead of an n x n matrix
 
 
@@ -76,7 +76,7 @@ class GowerKMedoids(ClusterMixin, BaseEstimator):
     """k-medoids (FasterPAM) on Gower distance, k by medoid silhouette when not given."""
 
     def __init__(self, n_clusters: int | None = None, k_range: tuple[int, int] = (2, 10),
-                 criterion: str = "silhouette", sample_size: int = FULL_MATRIX_ROWS, n_samples: int = 5,
+                 criterion: str = "silhouette", sample_size: int = FULL_MATRIX_ROWS, n_samples: int = 3,
                  random_state: int = 0):
         self.n_clusters = n_clusters
         self.k_range = k_range

@@ -165,7 +165,7 @@ _SPECS = [
     # Mixed tables (numbers, categories, blanks), on Gower distance: prep.gower, algorithms.mixed.
     AlgorithmSpec("gower_kmedoids", "centroid", True, False, "linear", _gower_kmedoids,
                   "k-medoids (FasterPAM) on Gower distance, k by medoid silhouette when not given; "
-                  "CLARA-style samples above 6,000 rows", library="kmedoids", input="table", k_optional=True),
+                  "CLARA-style samples above 4,000 rows", library="kmedoids", input="table", k_optional=True),
     AlgorithmSpec("gower_average", "hierarchical", True, False, "quadratic", _gower_average,
                   "average linkage on the full Gower matrix", max_n=20_000,
                   alternative="gower_kmedoids", library="scipy", input="table"),
