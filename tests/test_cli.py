@@ -87,3 +87,12 @@ def test_autok_bad_range_is_one_line(tmp_path):
     np.save(tmp_path / "x.npy", np.random.default_rng(0).normal(size=(5, 2)))
     r = run_cli("autok", str(tmp_path / "x.npy"), "--min-k", "8", "--max-k", "9")
     assert r.returncode == 2 and r.stderr.startswith("error:") and "Traceback" not in r.stderr
+
+
+def test_cluster_a_mixed_table_on_gower(tmp_path, mixed_csv):
+    r = run_cli("cluster", str(mixed_csv), "-a", "gower_kmedoids", "--label", "label", "-o", str(tmp_path / "g.csv"))
+    assert r.returncode == 0, r.stderr
+    labels = pd.read_csv(tmp_path / "g.csv").cluster
+    assert len(labels) == 6 and labels.min() >= 0  # blank cells need no imputation on Gower
+    r = run_cli("cluster", str(mixed_csv), "-a", "gower_average", "-k", "9", "-o", str(tmp_path / "h.csv"))
+    assert r.returncode == 2 and "exceeds the number of rows" in r.stderr and not (tmp_path / "h.csv").exists()

@@ -132,15 +132,21 @@ def cluster(
     spec = get(algorithm)
     params = _parse_params(param)
     dataset = load(source, label=label, data_dir=data_dir, seed=seed)
-    encoding = encode(dataset, scale=scale, categorical=categorical, missing=missing)
+    if spec.input == "table":  # Gower: blanks are part of the distance, nothing is encoded or imputed
+        from .prep.gower import gower_of
+
+        encoding, x = None, gower_of(dataset)
+    else:
+        encoding = encode(dataset, scale=scale, categorical=categorical, missing=missing)
+        x = encoding.matrix
     with err.status(f"{spec.name} on {dataset.n:,} rows ..."):
-        result = fit_predict(spec.name, encoding.matrix, k, seed=seed, **params)
+        result = fit_predict(spec.name, x, k, seed=seed, **params)
     labels = result.labels
-    if encoding.rows is not None:
+    if encoding is not None and encoding.rows is not None:
         labels = np.full(dataset.n, -1, dtype=np.int64)
         labels[encoding.rows] = result.labels
     _write_atomic(pd.DataFrame({"row": np.arange(labels.size), "cluster": labels}), output)
-    for note in encoding.notes:
+    for note in encoding.notes if encoding is not None else []:
         out.print(f"note: {note}")
     noise = f", {result.n_noise} noise points" if result.n_noise else ""
     out.print(f"{spec.name}: {result.n_clusters} clusters{noise} on {dataset.n:,} rows in {result.seconds:.2f} s "

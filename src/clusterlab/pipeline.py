@@ -95,12 +95,13 @@ def auto_mixed(dataset: Dataset, *, max_k: int = 10, seed: int = 0, start: float
     """The mixed-table path: Gower distance, k-medoids (FasterPAM) with k by silhouette (CLARA
     samples above 4,000 rows). The recommender is trained on numeric matrices, so it is not asked."""
     from .algorithms.mixed import GowerKMedoids
-    from .prep.gower import gower_data, gower_matrix
     from sklearn.metrics import silhouette_score
+
+    from .prep.gower import gower_matrix, gower_of
 
     start = time.perf_counter() if start is None else start
     schema = dataset.schema
-    data = gower_data(dataset.features, numeric=schema.numeric, categorical=schema.categorical + schema.boolean)
+    data = gower_of(dataset)
     kinds = f"{len(schema.numeric)} numeric, {len(schema.categorical)} categorical, {len(schema.boolean)} boolean"
     model = GowerKMedoids(k_range=(2, max(2, min(max_k, dataset.n - 1))), random_state=seed).fit(data)
     sampled = f" (CLARA: {model.n_samples} samples of {model.sample_size:,} rows)" if model.sampled_ else ""

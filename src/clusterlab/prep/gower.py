@@ -153,6 +153,18 @@ def gower_data(frame: pd.DataFrame, *, numeric: Sequence[str] | None = None,
                      {str(k): v for k, v in ordinal_levels.items()})
 
 
+def gower_of(dataset) -> GowerData:
+    """Gower encoding of a `Dataset`, by its schema: numbers numeric, categories and booleans
+    matched. A matrix (no table) is all numeric."""
+    if not dataset.is_table:
+        if dataset.is_image:
+            raise DataError(f"{dataset.name} holds images; Gower distance is for tables")
+        x = np.asarray(dataset.features)
+        return gower_data(pd.DataFrame(x, columns=[f"x{j}" for j in range(x.shape[1])]))
+    schema = dataset.schema
+    return gower_data(dataset.features, numeric=schema.numeric, categorical=schema.categorical + schema.boolean)
+
+
 UNSEEN = np.int32(2**30)  # code of a category the fitted encoding never saw: it matches no known one
 
 
