@@ -23,6 +23,14 @@ if ! .venv/bin/python -c "import torch" 2>/dev/null; then
     fi
 fi
 
+# The report test renders report.html in a headless browser: Debian's chromium.
+if [[ " $* " == *" test "* ]] && ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 \
+        && [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian's chromium for the report test"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+        || echo "setup: chromium could not be installed; the browser test will say so"
+fi
+
 extras=$(IFS=,; echo "${*:-}")
 target="."
 [ -n "$extras" ] && target=".[$extras]"

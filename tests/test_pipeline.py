@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from clusterlab.data.dataset import Dataset, array_schema
@@ -16,8 +17,9 @@ def test_auto_finds_k_and_writes_outputs(blobs, tmp_path):
     assert summary["k"] == 3 and summary["decisions"][1]["step"] == "k"
     assert "weighted vote" in summary["decisions"][1]["reason"]
     assert summary["autok"]["k"] == 3 and len(summary["autok"]["estimates"]) == 11
-    labels = np.loadtxt(paths["labels"], delimiter=",", skiprows=1)
-    assert labels.shape == (150, 2)
+    labels = pd.read_csv(paths["labels"])
+    assert list(labels.columns) == ["row", "cluster", "confidence", "outlier"] and len(labels) == 150
+    assert labels.confidence.between(0, 1).all() and labels.outlier.sum() == 0
 
 
 def test_auto_takes_the_algorithm_from_the_shipped_recommender(blobs, tmp_path):
@@ -50,9 +52,10 @@ def test_auto_passes_over_algorithms_that_cannot_run_at_this_size(monkeypatch):
                                   3, 0.5, (0.5, 1.0), "fake", 0.0)
 
     monkeypatch.setattr(Recommender, "load", classmethod(lambda cls, path=None: Fake()))
-    decision, _ = pipeline.choose_algorithm(np.zeros((6000, 2)), 0)
+    decision, _, usable, _ = pipeline.choose_algorithm(np.zeros((6000, 2)), 0)
     assert decision.choice == "gmm" and "passed over affinity_propagation" in decision.reason
-    decision, _ = pipeline.choose_algorithm(np.zeros((100, 2)), 0)
+    assert [a for a, _ in usable] == ["gmm", "kmeans"]
+    decision, *_ = pipeline.choose_algorithm(np.zeros((100, 2)), 0)
     assert decision.choice == "affinity_propagation" and "interval" in decision.reason
 
 
@@ -68,5 +71,5 @@ def test_mixed_tables_take_the_gower_path():
     typed, schema = infer_schema(frame)
     result = auto(Dataset("mixed", typed, schema, truth=np.repeat([0, 1], 60)))
     assert result.algorithm == "gower_kmedoids" and result.k == 2
-    assert [d.step for d in result.decisions] == ["encoding", "algorithm", "k"]
+    assert [d.step for d in result.decisions] == ["encoding", "algorithm", "k", "runners-up"]
     assert result.external["ari"] == pytest.approx(1.0) and result.internal["silhouette_gower"] > 0.5

@@ -79,20 +79,25 @@ def _write_atomic(frame, path: Path) -> None:
 @app.command()
 def auto(
     source: str = typer.Argument("wine", help="A file (CSV, Parquet, .npy/.npz, ...) or a bundled dataset name."),
-    output: Path = typer.Option(Path("clusterlab-out"), "-o", "--output", help="Folder for labels.csv and summary.json."),
+    output: Path = typer.Option(Path("clusterlab-out"), "-o", "--output",
+                                help="Folder for labels.csv, summary.json and report.html."),
     label: Optional[str] = Label,
     max_k: int = typer.Option(10, "--max-k", help="Largest number of clusters considered."),
     missing: str = typer.Option("impute", "--missing", help="Missing cells: impute (default here), drop or error."),
+    runners_up: int = typer.Option(2, "--runners-up", help="How many next-ranked algorithms to fit and compare."),
+    view: str = typer.Option("pca", "--view", help="The report's 2-D map: pca, or umap (slower on first use)."),
+    report: bool = typer.Option(True, "--report/--no-report", help="Write report.html."),
     seed: int = Seed,
     data_dir: Optional[str] = DataDir,
 ):
-    """The main job: choose an algorithm and k, cluster, score, write an output folder."""
+    """The main job: choose an algorithm and k, cluster, score, write an output folder with a report."""
     from .pipeline import auto as run_auto, write_outputs
 
     with _EstimatorProgress() as progress:
         result = run_auto(source, label=label, data_dir=data_dir, max_k=max_k, seed=seed, missing=missing,
-                          on_estimate=progress)
-    paths = write_outputs(result, output)
+                          on_estimate=progress, runners_up=runners_up, view=view)
+    with err.status("writing the report ..."):
+        paths = write_outputs(result, output, report=report)
     out.print(f"[bold]{result.dataset.describe()}[/bold]")
     for note in result.notes:
         out.print(f"  note: {note}")
@@ -103,7 +108,8 @@ def auto(
         table.add_row(name, f"{value:.4f}")
     table.add_row("cluster sizes", ", ".join(map(str, result.balance["sizes"])))
     out.print(table)
-    out.print(f"wrote {paths['labels']} and {paths['summary']} in {result.seconds:.1f} s")
+    written = ", ".join(str(p) for p in paths.values())
+    out.print(f"wrote {written} in {result.seconds:.1f} s")
 
 
 @app.command()

@@ -52,3 +52,136 @@ def autok_curves(consensus, path: str | Path) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def _palette(k: int):
+    plt = _pyplot()
+    cmap = plt.get_cmap("tab10" if k <= 10 else "tab20")
+    return [cmap(i % cmap.N) for i in range(max(k, 1))]
+
+
+def _save(fig, path) -> Path:
+    plt = _pyplot()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def scatter_2d(xy: np.ndarray, labels: np.ndarray, title: str, path) -> Path:
+    """The data's 2-D map coloured by cluster; noise (-1) in grey."""
+    plt = _pyplot()
+    xy, labels = np.asarray(xy), np.asarray(labels)
+    ids = [c for c in np.unique(labels) if c >= 0]
+    colours = _palette(len(ids))
+    fig, ax = plt.subplots(figsize=(6.4, 5.2))
+    if (labels < 0).any():
+        ax.scatter(*xy[labels < 0].T, s=4, c="lightgrey", label="noise")
+    size = 10 if len(labels) < 2000 else 4
+    for colour, c in zip(colours, ids):
+        ax.scatter(*xy[labels == c].T, s=size, color=colour, label=f"cluster {c}", alpha=0.8, linewidths=0)
+    ax.set_title(title, fontsize=10)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if len(ids) <= 12:
+        ax.legend(fontsize=8, markerscale=2, loc="best", frameon=True)
+    return _save(fig, path)
+
+
+def silhouette_plot(values: np.ndarray, labels: np.ndarray, path, distance: str = "") -> Path:
+    """Rousseeuw's silhouette plot: each cluster's points sorted, their mean as a line."""
+    plt = _pyplot()
+    values, labels = np.asarray(values), np.asarray(labels)
+    ids = list(np.unique(labels))
+    colours = _palette(len(ids))
+    fig, ax = plt.subplots(figsize=(6.4, 5.2))
+    y = 0
+    for colour, c in zip(colours, ids):
+        v = np.sort(values[labels == c])
+        ax.fill_betweenx(np.arange(y, y + v.size), 0, v, color=colour, alpha=0.8, linewidth=0)
+        ax.text(-0.05, y + v.size / 2, str(c), fontsize=8, ha="right", va="center")
+        y += v.size + 10
+    ax.axvline(values.mean(), color="tab:red", ls="--", lw=1, label=f"mean {values.mean():.2f}")
+    ax.set_xlabel("silhouette" + (f" ({distance})" if distance else ""))
+    ax.set_yticks([])
+    ax.set_xlim(min(-0.2, values.min() - 0.05), 1)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title(f"silhouette of {len(values):,} points, by cluster", fontsize=10)
+    return _save(fig, path)
+
+
+def cluster_sizes(sizes: dict, path) -> Path:
+    plt = _pyplot()
+    names = [str(k) for k in sizes]
+    counts = list(sizes.values())
+    fig, ax = plt.subplots(figsize=(max(4.0, 0.5 * len(names) + 2), 3.2))
+    colours = ["lightgrey" if n == "-1" else c for n, c in zip(names, _palette(len(names)))]
+    ax.bar(names, counts, color=colours)
+    for i, c in enumerate(counts):
+        ax.text(i, c, f"{c:,}", ha="center", va="bottom", fontsize=8)
+    ax.set_xlabel("cluster (-1: noise or unassigned)" if "-1" in names else "cluster")
+    ax.set_ylabel("rows")
+    ax.set_title("cluster sizes", fontsize=10)
+    return _save(fig, path)
+
+
+def recommendation_bar(ranking: list[tuple[str, float]], chosen: str, score: str, path, interval=None) -> Path:
+    """The recommender's predicted score per algorithm, the choice highlighted."""
+    plt = _pyplot()
+    names = [a for a, _ in ranking][::-1]
+    values = [v for _, v in ranking][::-1]
+    fig, ax = plt.subplots(figsize=(6.4, 0.28 * len(names) + 1.2))
+    colours = ["tab:red" if a == chosen else "tab:blue" for a in names]
+    ax.barh(names, values, color=colours)
+    if interval is not None and chosen in names:
+        i = names.index(chosen)
+        lo, hi = interval
+        ax.plot([lo, hi], [i, i], color="black", lw=2, label="80 % interval")
+        ax.legend(fontsize=8, loc="lower right")
+    ax.set_xlabel(score)
+    ax.set_title("recommender: predicted score per algorithm", fontsize=10)
+    ax.tick_params(labelsize=8)
+    return _save(fig, path)
+
+
+def profile_heatmap(profiles: list[dict], path, top: int = 12) -> Path | None:
+    """Clusters x their most distinctive numeric columns: effect in standard deviations."""
+    plt = _pyplot()
+    effects: dict[str, dict[int, float]] = {}
+    for p in profiles:
+        for item in p["top"]:
+            if item["kind"] == "numeric":
+                effects.setdefault(item["feature"], {})[p["cluster"]] = item["effect"]
+    if not effects:
+        return None
+    features = sorted(effects, key=lambda f: -max(abs(v) for v in effects[f].values()))[:top]
+    clusters = [p["cluster"] for p in profiles]
+    grid = np.array([[effects[f].get(c, np.nan) for c in clusters] for f in features])
+    fig, ax = plt.subplots(figsize=(1.4 + 0.7 * len(clusters), 0.4 * len(features) + 1.6))
+    lim = np.nanmax(np.abs(grid)) if np.isfinite(grid).any() else 1
+    im = ax.imshow(grid, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
+    ax.set_yticks(range(len(features)), features, fontsize=8)
+    ax.set_xticks(range(len(clusters)), [str(c) for c in clusters], fontsize=8)
+    ax.set_xlabel("cluster")
+    ax.set_title("cluster mean vs the rest (sd); blank: not among its top columns", fontsize=9)
+    fig.colorbar(im, ax=ax, fraction=0.05)
+    return _save(fig, path)
+
+
+def score_curve(scores: dict, chosen, ylabel: str, title: str, path) -> Path:
+    """A criterion over k (or any swept value), the chosen value marked."""
+    plt = _pyplot()
+    xs = [float(k) for k in scores]
+    ys = [float(v) for v in scores.values()]
+    fig, ax = plt.subplots(figsize=(5.0, 3.2))
+    ax.plot(xs, ys, "-o", ms=4)
+    if chosen is not None and str(chosen) in {str(k) for k in scores}:
+        ax.plot([float(chosen)], [float(scores[[k for k in scores if str(k) == str(chosen)][0]])], "o",
+                color="tab:red", ms=9, label=f"chosen: {chosen}")
+        ax.legend(fontsize=8)
+    ax.set_xlabel("k")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    return _save(fig, path)

@@ -1,0 +1,88 @@
+"""report.html: one self-contained page (figures inlined as PNG data, no external file, no
+network) that a person opens first. Its small script checks on load that every figure decoded
+and records it on the page (`data-images-ok`), which the browser test reads."""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from . import figures
+
+
+def _img(path: Path | None) -> str | None:
+    if path is None or not Path(path).exists():
+        return None
+    return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
+
+
+def _fmt(value, digits: int = 4) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return "-" if math.isnan(value) else f"{value:.{digits}f}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def build_figures(result, folder: Path) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    view = result.view
+    if view:
+        out["view"] = _img(figures.scatter_2d(np.asarray(view["xy"]), np.asarray(view["labels"]),
+                                              f"{view['what']}" + (f", {len(view['xy']):,} sampled points"
+                                                                   if view.get("sampled") else ""),
+                                              folder / "view.png"))
+    if result.silhouette:
+        out["silhouette"] = _img(figures.silhouette_plot(np.asarray(result.silhouette["values"]),
+                                                         np.asarray(result.silhouette["labels"]),
+                                                         folder / "silhouette.png", result.silhouette["distance"]))
+    sizes = {str(k): v for k, v in zip(*np.unique(result.labels, return_counts=True))}
+    out["sizes"] = _img(figures.cluster_sizes(sizes, folder / "sizes.png"))
+    rec = result.recommendation
+    if rec and rec.get("ranking"):
+        ranking = [(r["algorithm"], r["score"]) for r in rec["ranking"]]
+        out["recommendation"] = _img(figures.recommendation_bar(ranking, result.algorithm, rec["score"],
+                                                                folder / "recommendation.png",
+                                                                rec.get("interval")))
+    if result.consensus is not None:
+        out["k"] = _img(figures.autok_curves(result.consensus, folder / "k.png"))
+    else:
+        k_step = next((d for d in result.decisions if d.step == "k"), None)
+        if k_step is not None and k_step.scores:
+            out["k"] = _img(figures.score_curve(k_step.scores, k_step.choice, "silhouette",
+                                                "silhouette of the k-medoids partition per k", folder / "k.png"))
+    if result.profiles:
+        out["profiles"] = _img(figures.profile_heatmap(result.profiles, folder / "profiles.png"))
+    return {k: v for k, v in out.items() if v}
+
+
+def write_report(result, summary: dict, path: str | Path) -> Path:
+    from jinja2 import Environment, select_autoescape
+
+    path = Path(path)
+    with tempfile.TemporaryDirectory() as tmp:
+        images = build_figures(result, Path(tmp))
+    template_text = resources.files(__package__).joinpath("templates/report.html").read_text()
+    env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+    env.filters["fmt"] = _fmt
+    scores = {**(result.internal or {}), **(result.external or {})}
+    k_votes = []
+    if result.autok:
+        k_votes = [(e["method"], e["k"], result.autok["weights"].get(e["method"], 0.0), e.get("note") or "")
+                   for e in result.autok.get("estimates", [])]
+    page = env.from_string(template_text).render(
+        r=result, s=summary, images=images, scores=scores, k_votes=k_votes,
+        sizes=[(str(k), int(v)) for k, v in zip(*np.unique(result.labels, return_counts=True))],
+        title=f"clusterlab: {html.escape(result.dataset.name)}")
+    tmp_path = path.with_name(path.name + ".tmp")
+    tmp_path.write_text(page, encoding="utf-8")
+    tmp_path.replace(path)
+    return path

@@ -1,0 +1,78 @@
+"""report.html: self-contained, and it renders in a real browser (headless Chromium)."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from clusterlab.data.dataset import Dataset, array_schema
+from clusterlab.data.tables import infer_schema
+from clusterlab.pipeline import auto, write_outputs
+
+
+def _chromium():
+    path = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing: scripts/setup.sh test installs Debian's chromium")
+        pytest.skip("no chromium here (scripts/setup.sh test installs it)")
+    return path
+
+
+def _render(html_path):
+    done = subprocess.run([_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000",
+                           "--dump-dom", html_path.as_uri()], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+@pytest.fixture
+def blob_report(tmp_path, blobs):
+    x, y = blobs
+    result = auto(Dataset("blobs", x, array_schema(x), truth=y))
+    return write_outputs(result, tmp_path / "out"), result
+
+
+def test_report_is_self_contained_and_complete(blob_report):
+    paths, result = blob_report
+    page = paths["report"].read_text()
+    assert "<img" in page and not re.search(r'src="(?!data:)', page)  # every figure inlined, nothing fetched
+    for section in ("decisions", "recommendation", "k", "candidates", "view", "profiles", "scores"):
+        assert f'id="{section}"' in page, section
+    assert "ranks it first" in page and "ari" in page
+    labels = pd.read_csv(paths["labels"])
+    assert list(labels.columns) == ["row", "cluster", "confidence", "outlier"] and len(labels) == 150
+    summary = json.loads(paths["summary"].read_text())
+    assert summary["candidates"][0]["algorithm"] == result.algorithm and len(summary["candidates"]) == 3
+    assert len(summary["profiles"]) == result.k
+
+
+def test_report_renders_in_headless_chromium(blob_report):
+    paths, _ = blob_report
+    dom = _render(paths["report"])
+    images = re.search(r'data-images-ok="(\d+)/(\d+)"', dom)
+    assert images, "the page's load script did not run"
+    shown, total = map(int, images.groups())
+    assert total >= 6 and shown == total, f"{shown} of {total} figures decoded"
+    assert 'data-js-errors="0"' in dom
+
+
+def test_mixed_table_report(tmp_path):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"id": [f"u{i}" for i in range(120)],
+                          "amount": np.r_[rng.normal(0, 1, 60), rng.normal(6, 1, 60)],
+                          "plan": ["basic"] * 60 + ["premium"] * 60,
+                          "joined": pd.date_range("2020-01-01", periods=120).strftime("%Y-%m-%d")})
+    typed, schema = infer_schema(frame)
+    result = auto(Dataset("mixed", typed, schema, truth=np.repeat([0, 1], 60)))
+    paths = write_outputs(result, tmp_path / "out")
+    summary = json.loads(paths["summary"].read_text())
+    assert summary["dataset"]["set_aside"] == ["id"] and result.algorithm == "gower_kmedoids"
+    assert any("parsed column 'joined' as dates" in n for n in summary["notes"])
+    assert result.external["ari"] == pytest.approx(1.0)
+    assert "plan = " in paths["report"].read_text()
