@@ -176,3 +176,18 @@ def test_weighted_knn_accuracy_on_separable_features():
     f = torch.nn.functional.normalize(torch.tensor([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]]), dim=1)
     y = [0, 0, 1, 1]
     assert weighted_knn_accuracy(f, y, f, y, k=1, leave_one_out=True) == 1.0
+
+
+def test_and_session_logs_autok_embeddings_to_the_projector(images_file, tmp_path):
+    config = load_config(None, ["method=and", f"data.source={images_file}", "data.label=y", "model.n_clusters=3",
+                                "model.max_round=2", "model.max_epoch=1", "model.batch_size=16",
+                                "model.autok_consensus_methods=[silhouette]", "model.autok_max_k=5",
+                                "model.autok_sample_size=40", f"run.out={tmp_path}", "run.name=and"])
+    result = Session.new(config).run()
+    assert result["k_estimates"] and "knn_accuracy" in result
+    board = tmp_path / "and" / "tensorboard"
+    config_file = board / "projector_config.pbtxt"
+    assert config_file.exists() and "memory/round1-epoch0-consensus" in config_file.read_text()
+    metadata = sorted(board.rglob("metadata.tsv"))
+    assert metadata and metadata[0].read_text().splitlines()[0] == "cluster\ttruth"
+    assert len(metadata[0].read_text().splitlines()) == 41  # header + the 40 sampled memory rows

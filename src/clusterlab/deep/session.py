@@ -182,6 +182,7 @@ class Session:
                 for key, value in record.items():
                     if isinstance(value, float):
                         writer.add_scalar(f"{record['phase']}/{key}", value, record["step"])
+                _log_embedding(writer, method, y, record["step"])
                 self.save(method, state)
                 if progress:
                     progress(record, total)
@@ -220,6 +221,28 @@ class Session:
         cluster_balance(labels, k, out / "cluster-balance.png")
         if truth is not None:
             confusion(truth, labels, out / "confusion.png")
+
+
+def _log_embedding(writer, method, truth, step: int) -> None:
+    """A sample of the features to TensorBoard's projector (AND's Auto-K head leaves one per
+    estimate), labelled with the k-means cluster at the estimated k and, for reading only, the
+    true class where known."""
+    log = getattr(method, "embedding_log", None)
+    if not log:
+        return
+    method.embedding_log = None
+    from sklearn.cluster import KMeans
+
+    features = np.asarray(log["features"])
+    k = max(1, min(int(log["k"]), len(features)))
+    clusters = KMeans(n_clusters=k, n_init=3, random_state=0).fit_predict(features)
+    if truth is not None:
+        metadata = [[str(c), str(t)] for c, t in zip(clusters, np.asarray(truth)[log["rows"]])]
+        header = ["cluster", "truth"]
+    else:
+        metadata, header = [str(c) for c in clusters], None
+    writer.add_embedding(torch.as_tensor(features), metadata=metadata, metadata_header=header,
+                         global_step=step, tag=log["tag"])
 
 
 def summarise_seeds(results: list[dict]) -> dict:

@@ -12,7 +12,10 @@ The Auto-K head (`autok_*` options, the seed's `--method`, `--method-cycle`, `--
 `--consensus-methods`, `--min-k`, `--max-k`, `--sample-size`) estimates k from a sample of the
 memory after every epoch or round with `clusterlab.autok`, and logs its votes. Beyond the seed,
 `autok_feedback: true` makes the estimated k the number of clusters that evaluation and
-`predict` use. Clustering of the features: k-means on the features of the images.
+`predict` use. With `autok_log_embeddings` (on by default) each estimate also leaves the memory
+sample it decided from in `embedding_log`; the session writes it to TensorBoard's projector,
+coloured by the k-means clustering at the estimated k. Clustering of the features: k-means on
+the features of the images.
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ class AND(DeepClusterer):
                  memory_momentum: float = 0.5, autok: bool = True, autok_method: str = "consensus",
                  autok_method_cycle: list | None = None, autok_cycle_level: str = "round",
                  autok_consensus_methods: list | None = None, autok_min_k: int = 2, autok_max_k: int = 20,
-                 autok_sample_size: int = 2048, autok_feedback: bool = False, **base):
+                 autok_sample_size: int = 2048, autok_feedback: bool = False, autok_log_embeddings: bool = True,
+                 **base):
         base.setdefault("batch_size", 128)
         base.setdefault("weight_decay", 5e-4)
         base.setdefault("net", "mlp")  # unused: AND builds its own backbone
@@ -60,8 +64,9 @@ class AND(DeepClusterer):
         self.autok, self.autok_method, self.autok_cycle = autok, autok_method, list(autok_method_cycle or [])
         self.autok_cycle_level, self.autok_consensus_methods = autok_cycle_level, autok_consensus_methods
         self.autok_min_k, self.autok_max_k, self.autok_sample_size = autok_min_k, autok_max_k, autok_sample_size
-        self.autok_feedback = autok_feedback
+        self.autok_feedback, self.autok_log_embeddings = autok_feedback, autok_log_embeddings
         self.k_estimates: list[dict] = []
+        self.embedding_log: dict | None = None  # taken (and cleared) by the session after each epoch
 
     # ---- set-up -------------------------------------------------------------------------------
     def build(self, shape: tuple[int, int, int]) -> None:
@@ -132,8 +137,14 @@ class AND(DeepClusterer):
         method = self._method_now(index, epoch)
         methods = (self.autok_consensus_methods or None) if method == "consensus" else [method]
         bank = self.memory.bank.detach().cpu().numpy()
+        seed = self.seed + index * 1000 + epoch
         result = estimate_k(bank, methods=methods, min_k=self.autok_min_k, max_k=self.autok_max_k,
-                            sample_size=self.autok_sample_size, seed=self.seed + index * 1000 + epoch)
+                            sample_size=self.autok_sample_size, seed=seed)
+        if self.autok_log_embeddings:
+            rng = np.random.default_rng(seed)
+            rows = np.sort(rng.choice(len(bank), min(self.autok_sample_size, len(bank)), replace=False))
+            self.embedding_log = {"rows": rows, "features": bank[rows], "k": int(result.k),
+                                  "tag": f"memory/round{index}-epoch{epoch}-{method}"}
         votes = {e.method: e.k for e in result.estimates}
         self.k_estimates.append({"round": index, "epoch": epoch, "method": method, "k": int(result.k), "votes": votes})
         self.extra["k_history"] = torch.tensor([e["k"] for e in self.k_estimates])  # kept by checkpoints
