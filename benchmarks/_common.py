@@ -73,3 +73,23 @@ def benchmark_matrix(data_dir: str, battery: str, name: str):
         return dataset, encode(dataset, scale="standard", missing="impute").matrix
     dataset = load(f"clustbench/{battery}/{name}", data_dir=data_dir)
     return dataset, dataset.features
+
+
+def header(title: str, script: str) -> list[str]:
+    """The opening lines of a results table: title, machine, date, commit, command."""
+    return [f"# {title}", "", f"Machine: {machine_line()}. Date {today()}, commit {commit()}. "
+            f"Produced by `python benchmarks/{script}`.", ""]
+
+
+def in_fresh_process(module: str, call: str, timeout: int = 3600) -> dict:
+    """Run `module.call` (a Python expression returning JSON-able data) in a new interpreter, so
+    that its peak memory and its compilation costs are its own; return what it returned."""
+    import json
+    import sys
+
+    code = (f"import sys, json; sys.path.insert(0, {str(Path(__file__).resolve().parent)!r}); "
+            f"import {module}; print(json.dumps({module}.{call}))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"{module}.{call} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, commit, default_data_dir, machine_line, markdown_table, today  # noqa: E402
+from _common import RESULTS, default_data_dir, header, in_fresh_process, markdown_table  # noqa: E402
 
 TABLES_CSV = RESULTS / "auto-tables.csv"
 MILLION_JSON = RESULTS / "auto-million.json"
@@ -78,20 +77,13 @@ def million_child() -> dict:
 
 
 def run_million() -> dict:
-    code = (f"import sys, json; sys.path.insert(0, {str(Path(__file__).resolve().parent)!r}); "
-            "import auto as bench; print(json.dumps(bench.million_child()))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=3600)
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr[-3000:])
-    out = json.loads(done.stdout.strip().splitlines()[-1])
+    out = in_fresh_process("auto", "million_child()")
     MILLION_JSON.write_text(json.dumps(out, indent=2))
     return out
 
 
 def report() -> str:
-    lines = ["# `clusterlab auto` on real tables and on a million rows", "",
-             f"Machine: {machine_line()}. Date {today()}, commit {commit()}. "
-             "Produced by `python benchmarks/auto.py`.", ""]
+    lines = header("`clusterlab auto` on real tables and on a million rows", "auto.py")
     if TABLES_CSV.exists():
         t = pd.read_csv(TABLES_CSV)
         lines += ["## The labelled tables", "",

@@ -20,8 +20,6 @@ Usage: python benchmarks/tabular.py [--sections gower,explain] [--seeds 3] [--tr
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -30,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, commit, default_data_dir, machine_line, markdown_table, today  # noqa: E402
+from _common import RESULTS, default_data_dir, header, in_fresh_process, markdown_table  # noqa: E402
 
 GOWER_CSV = RESULTS / "tabular-gower.csv"
 EXPLAIN_CSV = RESULTS / "tabular-explain.csv"
@@ -100,22 +98,13 @@ def measure(task: str, n: int | None, data_dir: str) -> dict:
     return out
 
 
-def run_child(task: str, n: int | None, data_dir: str, timeout: int = 3600) -> dict:
-    code = (f"import sys, json; sys.path.insert(0, {str(Path(__file__).resolve().parent)!r}); "
-            f"import tabular; print(json.dumps(tabular.measure({task!r}, {n!r}, {data_dir!r})))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
-    if done.returncode != 0:
-        raise RuntimeError(f"{task} at {n} rows failed:\n{done.stderr[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def gower_section(data_dir: str) -> pd.DataFrame:
     rows = []
     plan = [("gower-package", None), ("matrix", None), ("matrix", None), ("matrix", None), ("topk", None),
             ("blocks", 50_000), ("topk", 50_000), ("topk", 200_000)]
     for task, n in plan:
         print(f"gower: {task} at {n or 'Telco'} rows ...", flush=True)
-        row = run_child(task, n, data_dir)
+        row = in_fresh_process("tabular", f"measure({task!r}, {n!r}, {data_dir!r})")
         print(f"  {row['seconds']:.2f} s, peak {row['peak_rss_mib']:.0f} MiB", flush=True)
         rows.append(row)
     frame = pd.DataFrame(rows)
@@ -157,9 +146,7 @@ def explain_section(data_dir: str, seeds: int, trials: int, out_root: Path) -> p
 # ---- report -----------------------------------------------------------------------------------
 
 def report() -> str:
-    lines = ["# Mixed tables: Gower distance and per-cluster explanations", "",
-             f"Machine: {machine_line()}. Date {today()}, commit {commit()}. "
-             "Produced by `python benchmarks/tabular.py`.", ""]
+    lines = header("Mixed tables: Gower distance and per-cluster explanations", "tabular.py")
     if GOWER_CSV.exists():
         g = pd.read_csv(GOWER_CSV)
         package = g[g.task == "gower-package"].seconds.iloc[0]
@@ -211,7 +198,7 @@ def report() -> str:
                   markdown_table(acc.mean().reset_index(), ".4f"), ""]
         imn = overall[(overall.model == "imn") & (overall.scope == "whole") & (overall.dataset == "telco-churn")]
         lines += [f"Whole-data IMN on Telco: test AUROC {imn.auroc.mean():.4f} over {imn.seed.nunique()} seeds "
-                  f"and both clusterings' splits (goal: >= 0.84).", ""]
+                  "(goal: >= 0.84; both clusterings use the same splits, so their whole-data rows agree).", ""]
     if STABILITY_CSV.exists():
         st = pd.read_csv(STABILITY_CSV)
         lines += ["## Stability and agreement of IMN importances", "",
