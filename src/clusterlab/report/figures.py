@@ -151,21 +151,20 @@ def profile_heatmap(profiles: list[dict], path, top: int = 12) -> Path | None:
     plt = _pyplot()
     effects: dict[str, dict[int, float]] = {}
     for p in profiles:
-        for item in p["top"]:
-            if item["kind"] == "numeric":
-                effects.setdefault(item["feature"], {})[p["cluster"]] = item["effect"]
+        for feature, effect in p.get("numeric_effects", {}).items():
+            effects.setdefault(feature, {})[p["cluster"]] = effect
     if not effects:
         return None
     features = sorted(effects, key=lambda f: -max(abs(v) for v in effects[f].values()))[:top]
     clusters = [p["cluster"] for p in profiles]
     grid = np.array([[effects[f].get(c, np.nan) for c in clusters] for f in features])
-    fig, ax = plt.subplots(figsize=(1.4 + 0.7 * len(clusters), 0.4 * len(features) + 1.6))
+    fig, ax = plt.subplots(figsize=(max(4.5, 2.5 + 0.7 * len(clusters)), 0.4 * len(features) + 1.8))
     lim = np.nanmax(np.abs(grid)) if np.isfinite(grid).any() else 1
     im = ax.imshow(grid, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
     ax.set_yticks(range(len(features)), features, fontsize=8)
     ax.set_xticks(range(len(clusters)), [str(c) for c in clusters], fontsize=8)
     ax.set_xlabel("cluster")
-    ax.set_title("cluster mean vs the rest (sd); blank: not among its top columns", fontsize=9)
+    ax.set_title("cluster mean minus the rest's (sd)", fontsize=9)
     fig.colorbar(im, ax=ax, fraction=0.05)
     return _save(fig, path)
 

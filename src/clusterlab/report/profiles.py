@@ -46,9 +46,11 @@ def cluster_profiles(features, schema_numeric: list[str], schema_categorical: li
                           "effect": float(diff[value]),
                           # a share difference of 0.5 counts like an effect of 1 sd
                           "strength": 2 * abs(float(diff[value]))})
+        effects = {d["feature"]: round(d["effect"], 4) for d in items if d["kind"] == "numeric"}
         items.sort(key=lambda d: -d["strength"])
         out.append({"cluster": int(c), "size": int(inside.sum()), "share": float(inside.mean()),
-                    "top": items[:top], "summary": "; ".join(_describe(d) for d in items[:3])})
+                    "top": items[:top], "summary": "; ".join(_describe(d) for d in items[:3]),
+                    "numeric_effects": effects})
     return out
 
 
