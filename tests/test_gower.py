@@ -165,3 +165,18 @@ def test_table_and_matrix_inputs_are_not_mixed_up(blobs):
         fit_predict("gower_kmedoids", blobs[0], 3)
     with pytest.raises(ParameterError, match="exceeds"):
         fit_predict("gower_average", frame.head(5), 6)
+
+
+def test_sqrt_gower_embeds_exactly_and_autok_reads_tables():
+    from scipy.spatial.distance import cdist
+
+    from clusterlab.autok import estimate_k
+    from clusterlab.prep.gower import euclidean_embedding
+
+    frame, _ = _mixed_groups(n_per=20, flip=0.0)
+    d = gower_matrix(gower_data(frame.dropna()))
+    y, share = euclidean_embedding(d, max_dims=200)
+    assert share == pytest.approx(1.0) and np.allclose(cdist(y, y), np.sqrt(d), atol=1e-4)
+    consensus = estimate_k(gower_data(_mixed_groups(flip=0.0)[0]), max_k=6,
+                           methods=["silhouette", "eigengap", "genie_stability"])
+    assert consensus.k == 3 and "sqrt(Gower)" in consensus.notes[0] and consensus.n == 180

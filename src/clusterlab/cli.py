@@ -183,7 +183,12 @@ def autok(
 
     chosen = [m.strip() for m in methods.split(",") if m.strip()] if methods else None
     dataset = load(source, label=label, data_dir=data_dir, seed=seed)
-    x = encode(dataset, missing=missing).matrix
+    if dataset.is_table and (dataset.schema.categorical or dataset.schema.boolean):
+        from .prep.gower import gower_of
+
+        x = gower_of(dataset)  # mixed: the estimators work on an embedding of its Gower distances
+    else:
+        x = encode(dataset, missing=missing).matrix
     with _EstimatorProgress() as progress:
         result = estimate_k(x, methods=chosen, min_k=min_k, max_k=max_k, sample_size=sample_size or None, seed=seed,
                             on_estimate=progress)

@@ -7,8 +7,9 @@ estimator on a sample of at most 2,048 rows), cross-checked against the recommen
 The best-ranked algorithm that can run at this size is fitted on every row; the next ones in
 the ranking (the runners-up) are fitted too, on a sample above `RUNNER_UP_ROWS` rows, and
 compared by silhouette and by their agreement with the choice. Mixed tables (any categorical or
-boolean column) take the Gower path: k-medoids on Gower distance, k by silhouette, with
-average linkage, k-prototypes and HDBSCAN on Gower as runners-up.
+boolean column) take the Gower path: the same consensus picks k from an exact Euclidean
+embedding of sqrt(Gower) distances, k-medoids on Gower distance clusters, and average linkage,
+k-prototypes and HDBSCAN on Gower are the runners-up.
 
 Everything that needs more than linear time runs on a sample (silhouette, runners-up, the 2-D
 view), and the summary says so, so a million rows finish in minutes with bounded memory.
@@ -203,8 +204,9 @@ def _numeric_path(dataset: Dataset, *, max_k: int, seed: int, missing: str, on_e
                 confidence_kind=kind, x=x, rows=encoding.rows, consensus=consensus, timings=timings, precomputed=None)
 
 
-def _mixed_path(dataset: Dataset, *, max_k: int, seed: int, runners_up: int):
-    """Gower distance, k-medoids with k by silhouette; runners-up at that k on a sample."""
+def _mixed_path(dataset: Dataset, *, max_k: int, seed: int, runners_up: int, on_estimate=None):
+    """Gower distance; k by the auto-k consensus on an exact Euclidean embedding of sqrt(Gower);
+    k-medoids at that k; runners-up at the same k on a sample."""
     from sklearn.metrics import silhouette_score
 
     from .algorithms.mixed import GowerKMedoids, medoid_silhouette
@@ -214,18 +216,21 @@ def _mixed_path(dataset: Dataset, *, max_k: int, seed: int, runners_up: int):
     schema = dataset.schema
     t = time.perf_counter()
     data = gower_of(dataset)
-    kinds = f"{len(schema.numeric)} numeric, {len(schema.categorical)} categorical, {len(schema.boolean)} boolean"
-    model = GowerKMedoids(k_range=(2, max(2, min(max_k, dataset.n - 1))), random_state=seed).fit(data)
+    timings["encode"] = time.perf_counter() - t
+    t = time.perf_counter()
+    k_decision, autok, consensus = choose_k(data, max_k, seed, on_estimate)
+    timings["k"] = time.perf_counter() - t
+    t = time.perf_counter()
+    model = GowerKMedoids(n_clusters=int(k_decision.choice), random_state=seed).fit(data)
     timings["fit"] = time.perf_counter() - t
+    kinds = f"{len(schema.numeric)} numeric, {len(schema.categorical)} categorical, {len(schema.boolean)} boolean"
     sampled = f" (CLARA: {model.n_samples} samples of {model.sample_size:,} rows)" if model.sampled_ else ""
     decisions = [
         Decision("encoding", "gower", f"mixed table ({kinds} columns): Gower distance, a missing cell leaves "
                                       "the pair's average"),
         Decision("algorithm", "gower_kmedoids", "k-medoids (FasterPAM) on Gower distance" + sampled
                  + "; the recommender is trained on numeric matrices and is not asked for mixed tables"),
-        Decision("k", model.n_clusters_, f"highest silhouette of the k-medoids partitions over k = "
-                                         f"{min(model.k_scores_)}..{max(model.k_scores_)}",
-                 {str(k): round(v, 4) for k, v in model.k_scores_.items()}),
+        k_decision,
     ]
     labels = model.labels_
     k = model.n_clusters_
@@ -256,9 +261,9 @@ def _mixed_path(dataset: Dataset, *, max_k: int, seed: int, runners_up: int):
     # The 2-D view and profiles need a vector space: standardised numbers and one-hot categories.
     x = encode(dataset, missing="impute").matrix
     return dict(labels=labels, fit_labels=labels, algorithm="gower_kmedoids", k=k, decisions=decisions,
-                internal=internal, notes=[], autok={}, recommendation={}, candidates=candidates,
+                internal=internal, notes=[], autok=autok, recommendation={}, candidates=candidates,
                 confidence=confidence, confidence_kind="medoid silhouette 1 - d_own / d_next (Gower)", x=x,
-                rows=None, consensus=None, timings=timings, precomputed=(rows, d))
+                rows=None, consensus=consensus, timings=timings, precomputed=(rows, d))
 
 
 def _view(x: np.ndarray, labels: np.ndarray, method: str, seed: int) -> dict:
@@ -322,7 +327,7 @@ def auto(source: str | Path | Dataset = DEFAULT_DATASET, *, label: str | None = 
     dataset = source if isinstance(source, Dataset) else load(source, label=label, data_dir=data_dir, seed=seed)
     dataset = tidy(dataset)
     if is_mixed_table(dataset):
-        core = _mixed_path(dataset, max_k=max_k, seed=seed, runners_up=runners_up)
+        core = _mixed_path(dataset, max_k=max_k, seed=seed, runners_up=runners_up, on_estimate=on_estimate)
     else:
         core = _numeric_path(dataset, max_k=max_k, seed=seed, missing=missing, on_estimate=on_estimate,
                              runners_up=runners_up)

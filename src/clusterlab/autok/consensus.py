@@ -90,8 +90,18 @@ def estimate_k(x, *, methods: list[str] | None = None, min_k: int = 2, max_k: in
                on_estimate: Callable[[KEstimate, int, int], None] | None = None) -> Consensus:
     """Every requested estimator on (a sample of) `x`, and their weighted vote.
 
-    `on_estimate(estimate, done, total)` is called as each estimator finishes (for progress)."""
+    `x` is a numeric matrix, or a mixed table encoded for Gower (`prep.GowerData`): then the
+    sample's Gower matrix is embedded so that Euclidean distances are sqrt(Gower) (an exact
+    embedding, see `prep.gower.euclidean_embedding`) and every estimator works on those
+    coordinates. `on_estimate(estimate, done, total)` is called as each estimator finishes."""
+    from ..prep.gower import GowerData
+
     start = time.perf_counter()
+    extra_notes, n_total = [], None
+    if isinstance(x, GowerData):
+        n_total = x.n
+        x, extra_notes = _gower_sample(x, sample_size, seed)
+        sample_size = None  # already sampled
     methods = list(methods or ESTIMATORS)
     unknown = [m for m in methods if m not in ESTIMATORS]
     if unknown:
@@ -109,5 +119,21 @@ def estimate_k(x, *, methods: list[str] | None = None, min_k: int = 2, max_k: in
         weights = {m: vote_weight(shipped["exact_rate"][m], len(ctx.ks)) if m in shipped["exact_rate"] else 1.0
                    for m in methods}
     k, votes = combine(estimates, weights)
-    return Consensus(k, votes, estimates, {m: weights.get(m, 1.0) for m in methods}, ctx.x.shape[0], ctx.n_total,
-                     time.perf_counter() - start, source, ctx.ks, ctx.notes)
+    return Consensus(k, votes, estimates, {m: weights.get(m, 1.0) for m in methods}, ctx.x.shape[0],
+                     n_total or ctx.n_total,
+                     time.perf_counter() - start, source, ctx.ks, extra_notes + ctx.notes)
+
+
+def _gower_sample(data, sample_size: int | None, seed: int) -> tuple[np.ndarray, list[str]]:
+    """The embedded sample of a Gower-encoded table, and a note saying what was done."""
+    from ..prep.gower import euclidean_embedding, gower_matrix
+
+    n = data.n
+    rows = np.arange(n)
+    if sample_size is not None and n > sample_size:
+        rows = np.sort(np.random.default_rng(seed).choice(n, sample_size, replace=False))
+    y, share = euclidean_embedding(gower_matrix(data.take(rows)))
+    notes = [f"mixed table: the estimators see a Euclidean embedding of sqrt(Gower) distances "
+             f"({y.shape[1]} dimensions, {share:.0%} of the spectrum)"
+             + (f" of a random sample of {rows.size:,} of {n:,} rows" if rows.size < n else "")]
+    return y, notes

@@ -153,6 +153,30 @@ def gower_data(frame: pd.DataFrame, *, numeric: Sequence[str] | None = None,
                      {str(k): v for k, v in ordinal_levels.items()})
 
 
+def euclidean_embedding(d: np.ndarray, max_dims: int = 50) -> tuple[np.ndarray, float]:
+    """Coordinates whose Euclidean distances are sqrt(Gower) (classical MDS), and the share of
+    the positive spectrum they keep.
+
+    Gower (1971) showed that sqrt(1 - s), s his similarity, is Euclidean: with d the Gower
+    dissimilarity, the doubly centred -d/2 is positive semi-definite (exactly so without missing
+    cells; tiny negative eigenvalues from blanks are dropped). So every estimator that needs
+    vectors can work on a mixed table through these coordinates."""
+    d = np.asarray(d, dtype=np.float64)
+    if np.isnan(d).any():
+        raise DataError("some rows share no observed feature, so their Gower distance is undefined; "
+                        "drop rows that are mostly blank")
+    n = d.shape[0]
+    b = -0.5 * d  # squared distances of sqrt(Gower) are the Gower values themselves
+    b = b - b.mean(axis=0) - b.mean(axis=1)[:, None] + b.mean()
+    values, vectors = np.linalg.eigh(b)
+    order = np.argsort(values)[::-1]
+    values, vectors = values[order], vectors[:, order]
+    positive = values > 1e-9 * max(values[0], 1e-300)
+    keep = min(int(positive.sum()), max_dims, n)
+    share = float(values[:keep].sum() / values[positive].sum()) if positive.any() else 0.0
+    return vectors[:, :keep] * np.sqrt(values[:keep]), share
+
+
 def gower_of(dataset) -> GowerData:
     """Gower encoding of a `Dataset`, by its schema: numbers numeric, categories and booleans
     matched. A matrix (no table) is all numeric."""
