@@ -73,3 +73,13 @@ def test_mixed_tables_take_the_gower_path():
     assert result.algorithm == "gower_kmedoids" and result.k == 2
     assert [d.step for d in result.decisions] == ["encoding", "algorithm", "k", "runners-up"]
     assert result.external["ari"] == pytest.approx(1.0) and result.internal["silhouette_gower"] > 0.5
+
+
+def test_clusterlab_auto_in_python_writes_the_folder(tmp_path, blobs):
+    import clusterlab
+
+    x, y = blobs
+    np.savez(tmp_path / "blobs.npz", X=x, y=y)
+    result = clusterlab.auto(str(tmp_path / "blobs.npz"), output=tmp_path / "out", runners_up=0)
+    assert set(result.paths) == {"labels", "summary", "report"} and all(p.exists() for p in result.paths.values())
+    assert result.k == 3 and result.external["ari"] > 0.95 and len(result.candidates) == 1

@@ -72,6 +72,7 @@ class AutoResult:
     silhouette: dict = field(default_factory=dict)  # per-point silhouette of a sample: rows, values
     consensus: object | None = field(default=None, repr=False)  # the auto-k Consensus (for its curves)
     timings: dict = field(default_factory=dict)
+    paths: dict = field(default_factory=dict)  # the files written, once written
 
 
 def choose_k(x: np.ndarray, max_k: int, seed: int, on_estimate=None):
