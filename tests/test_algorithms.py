@@ -81,7 +81,7 @@ def test_quadratic_algorithms_refuse_large_n_before_allocating():
         fit_predict("affinity_propagation", x)
 
 
-@pytest.mark.parametrize("name", [n for n, s in REGISTRY.items() if s.needs_k])
+@pytest.mark.parametrize("name", [n for n, s in REGISTRY.items() if s.needs_k and s.input == "matrix"])
 def test_one_feature_data(name):
     x = np.concatenate([np.zeros(20), np.full(20, 10.0)])[:, None] + np.linspace(0, 0.5, 40)[:, None]
     assert ari(np.repeat([0, 1], 20), fit_predict(name, x, 2).labels) == 1.0
