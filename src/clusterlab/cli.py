@@ -224,7 +224,8 @@ class _FileGroup(typer.core.TyperGroup):
 
 recommend_app = typer.Typer(cls=_FileGroup, no_args_is_help=True,
                             help="Recommend algorithms for a dataset (`recommend FILE`); build the meta-dataset "
-                                 "(`recommend label`) and train the network (`recommend train`).")
+                                 "(`recommend label`) and train the network (`recommend train`). "
+                                 "`clusterlab recommend FILE --help` lists the options of a recommendation.")
 app.add_typer(recommend_app, name="recommend")
 
 
@@ -411,7 +412,8 @@ def deep_methods():
 
 explain_app = typer.Typer(cls=_FileGroup, no_args_is_help=True,
                           help="Per-cluster interpretable models for a table (`explain FILE --target COLUMN`); "
-                               "apply a saved study to new rows (`explain evaluate`).")
+                               "apply a saved study to new rows (`explain evaluate`). "
+                               "`clusterlab explain FILE --help` lists the study's options.")
 app.add_typer(explain_app, name="explain")
 
 
