@@ -183,7 +183,9 @@ def autok(
 
     chosen = [m.strip() for m in methods.split(",") if m.strip()] if methods else None
     dataset = load(source, label=label, data_dir=data_dir, seed=seed)
-    if dataset.is_table and (dataset.schema.categorical or dataset.schema.boolean):
+    from .pipeline import is_mixed_table
+
+    if is_mixed_table(dataset):
         from .prep.gower import gower_of
 
         x = gower_of(dataset)  # mixed: the estimators work on an embedding of its Gower distances
