@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import RESULTS, ROOT, commit, default_data_dir, machine_line, markdown_table, today  # noqa: E402
 
 RUNS_CSV = RESULTS / "deep-runs.csv"  # --out moves it (smoke runs stay out of results/)
+THREADS = os.cpu_count() or 1  # --threads lowers it; runs on fewer threads say so in their device column
 FIELDS = ["dataset", "protocol", "method", "variant", "seed", "acc", "nmi", "ari", "knn_accuracy", "k_estimate",
           "train_seconds", "wall_seconds", "device", "date", "commit"]
 # Training budgets that keep a run within the time limits (15 min; 30 for the 70,000
@@ -83,7 +84,8 @@ def run_one(config_file: Path, overrides: list[str], key: tuple, device: str, da
             "knn_accuracy": result.get("knn_accuracy"),
             "k_estimate": result["k_estimates"][-1]["k"] if result.get("k_estimates") else None,
             "train_seconds": round(result["train_seconds"], 1), "wall_seconds": round(result["wall_seconds"], 1),
-            "device": device, "date": today(), "commit": commit()}
+            "device": device if device != "cpu" or THREADS == os.cpu_count() else f"cpu ({THREADS} of {os.cpu_count()} threads)",
+            "date": today(), "commit": commit()}
 
 
 def append(row: dict) -> None:
@@ -144,7 +146,7 @@ def report() -> None:
 
 
 def main() -> None:
-    global RESULTS, RUNS_CSV
+    global RESULTS, RUNS_CSV, THREADS
     import torch
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -157,10 +159,13 @@ def main() -> None:
     parser.add_argument("--report-only", action="store_true")
     parser.add_argument("--override", action="append", default=[], help="KEY=VALUE for every run (smoke tests)")
     parser.add_argument("--out", default=str(RESULTS), help="folder for deep-runs.csv and deep.md")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
+                        help="CPU threads for PyTorch (fewer leaves cores for other work; wall times then grow)")
     args = parser.parse_args()
     RESULTS = Path(args.out)
     RUNS_CSV = RESULTS / "deep-runs.csv"
-    torch.set_num_threads(os.cpu_count() or 1)
+    THREADS = args.threads
+    torch.set_num_threads(THREADS)
     if args.report_only:
         report()
         return
