@@ -47,6 +47,19 @@ def test_rings_are_found_by_the_graph_estimator():
     assert ring.k == 2
 
 
+def test_density_estimator_follows_shapes_and_abstains_without_structure():
+    rings, _ = make_circles(800, factor=0.4, noise=0.03, random_state=0)
+    assert estimate_k(rings, methods=["hdbscan"], max_k=8).k == 2
+    three = separated_blobs(3, 2, sizes=[400, 120, 40], seed=3)  # unequal sizes, no convexity needed
+    found = estimate_k(three, methods=["hdbscan"], max_k=8).estimates[0]
+    assert found.k == 3 and set(found.curve.values()) >= {3.0}
+    one = np.random.default_rng(0).normal(size=(600, 3))
+    blank = estimate_k(one, methods=["hdbscan", "gap"], max_k=8)
+    density = blank.estimates[0]
+    assert density.k is None and density.note  # abstains, does not vote 2
+    assert blank.k == blank.estimates[1].k  # the consensus goes on without it
+
+
 def test_one_cluster_stays_at_the_bottom_of_the_range():
     x = np.random.default_rng(0).normal(size=(400, 3))
     result = estimate_k(x, methods=["gmeans", "prediction_strength", "xmeans"], max_k=8)

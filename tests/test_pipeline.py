@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from clusterlab.autok import ESTIMATORS
 from clusterlab.data.dataset import Dataset, array_schema
 from clusterlab.pipeline import auto, write_outputs
 
@@ -16,7 +17,7 @@ def test_auto_finds_k_and_writes_outputs(blobs, tmp_path):
     summary = json.loads(paths["summary"].read_text())
     assert summary["k"] == 3 and summary["decisions"][1]["step"] == "k"
     assert "weighted vote" in summary["decisions"][1]["reason"]
-    assert summary["autok"]["k"] == 3 and len(summary["autok"]["estimates"]) == 11
+    assert summary["autok"]["k"] == 3 and len(summary["autok"]["estimates"]) == len(ESTIMATORS)
     labels = pd.read_csv(paths["labels"])
     assert list(labels.columns) == ["row", "cluster", "confidence", "outlier"] and len(labels) == 150
     assert labels.confidence.between(0, 1).all() and labels.outlier.sum() == 0

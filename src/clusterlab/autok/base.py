@@ -31,10 +31,14 @@ class KEstimate:
     seconds: float
     criterion: str = ""  # what the curve is and how k is read off it
     note: str = ""
+    # What the curve's keys are: "k", or a parameter swept ("lambda", "minimum cluster size",
+    # "round"), in which case the curve's values are the k found at each setting.
+    axis: str = "k"
 
     def to_dict(self) -> dict:
         return {"method": self.method, "k": self.k, "criterion": self.criterion, "note": self.note,
-                "seconds": round(self.seconds, 4), "curve": {str(k): float(v) for k, v in self.curve.items()}}
+                "seconds": round(self.seconds, 4), "axis": self.axis,
+                "curve": {str(k): float(v) for k, v in self.curve.items()}}
 
 
 @dataclass
@@ -102,12 +106,13 @@ class KEstimator:
 
     name = ""
     criterion = ""
+    axis = "k"  # see KEstimate.axis
 
     def estimate(self, ctx: Context) -> KEstimate:
         start = time.perf_counter()
         k, curve, note = self._estimate(ctx)
         return KEstimate(self.name, None if k is None else int(k), curve, time.perf_counter() - start,
-                         self.criterion, note)
+                         self.criterion, note, self.axis)
 
     def _estimate(self, ctx: Context) -> tuple[int | None, dict, str]:
         raise NotImplementedError

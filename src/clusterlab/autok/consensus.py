@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import NotFoundError, ParameterError
 from .base import DEFAULT_SAMPLE, KEstimate, KEstimator, make_context
+from .density import HDBSCANPersistence
 from .dpmeans import DPMeans
 from .eigengap import Eigengap
 from .gap import Gap
@@ -29,7 +30,7 @@ from .stability import GenieStability, PredictionStrength
 
 ESTIMATORS: dict[str, type[KEstimator]] = {cls.name: cls for cls in (
     Silhouette, CalinskiHarabasz, DaviesBouldin, Elbow, Gap, Eigengap, DPMeans, XMeans, GMeans, PredictionStrength,
-    GenieStability)}
+    GenieStability, HDBSCANPersistence)}
 
 
 def reliability() -> dict:

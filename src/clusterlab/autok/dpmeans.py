@@ -39,6 +39,7 @@ def dp_means(x: np.ndarray, lam: float, max_clusters: int, max_iter: int = 30) -
 class DPMeans(KEstimator):
     name = "dpmeans"
     criterion = "DP-means over a grid of lambda; the k stable over the widest range of log lambda"
+    axis = "lambda"
 
     def __init__(self, grid: int = 40):
         self.grid = grid

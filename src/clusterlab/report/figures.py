@@ -28,15 +28,15 @@ def autok_curves(consensus, path: str | Path) -> Path:
         xs = np.array(list(e.curve.keys()), dtype=float)
         ys = np.array(list(e.curve.values()), dtype=float)
         weight = consensus.weights.get(e.method, 1.0)
-        if e.method == "dpmeans":  # k as a function of lambda
+        if e.axis != "k":  # a swept parameter, with the k found at each setting
             ax.semilogx(xs, ys, "-o", ms=3)
-            ax.set_xlabel("lambda")
+            ax.set_xlabel(e.axis)
             ax.set_ylabel("k")
             if e.k is not None:
                 ax.axhline(e.k, color="tab:red", lw=1)
         else:
             ax.plot(xs, ys, "-o", ms=3)
-            ax.set_xlabel("k" if e.method != "gmeans" else "k (by round)")
+            ax.set_xlabel("k")
             if e.k is not None and e.k in e.curve:
                 ax.plot([e.k], [e.curve[e.k]], "o", color="tab:red", ms=8)
             if e.k is not None:
