@@ -81,6 +81,34 @@ def header(title: str, script: str) -> list[str]:
             f"Produced by `python benchmarks/{script}`.", ""]
 
 
+def _status_mib(field: str) -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def rss_mib() -> float:
+    """This process's resident memory now (NaN where /proc is missing)."""
+    now = _status_mib("VmRSS")
+    return float("nan") if now is None else now
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory. Linux keeps ru_maxrss across fork and exec, so a
+    child started by a large parent reports the parent's peak; VmHWM belongs to the process's
+    own address space and starts afresh at exec."""
+    peak = _status_mib("VmHWM")
+    if peak is None:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return peak
+
+
 def in_fresh_process(module: str, call: str, timeout: int = 3600) -> dict:
     """Run `module.call` (a Python expression returning JSON-able data) in a new interpreter, so
     that its peak memory and its compilation costs are its own; return what it returned."""

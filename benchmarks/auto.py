@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, default_data_dir, header, in_fresh_process, markdown_table  # noqa: E402
+from _common import RESULTS, default_data_dir, header, in_fresh_process, markdown_table, peak_rss_mib  # noqa: E402
 
 TABLES_CSV = RESULTS / "auto-tables.csv"
 MILLION_JSON = RESULTS / "auto-million.json"
@@ -61,7 +61,6 @@ def million_data(path: Path, seed: int = 0) -> None:
 
 def million_child(path: str) -> dict:
     """Runs inside a fresh process, so that its peak memory is the job's own: read, run, write."""
-    import resource
 
     from clusterlab.pipeline import auto, write_outputs
 
@@ -74,7 +73,7 @@ def million_child(path: str) -> dict:
     n, p = result.dataset.features.shape
     return {"rows": n, "columns": p, "true k": result.dataset.n_clusters_true, "algorithm": result.algorithm,
             "k": result.k, "ari": result.external["ari"], "seconds": seconds, "timings": result.timings,
-            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "report_mib": report_mib,
+            "peak_rss_mib": peak_rss_mib(), "report_mib": report_mib,
             "candidates": [c["algorithm"] for c in result.candidates]}
 
 

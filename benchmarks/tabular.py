@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, default_data_dir, header, in_fresh_process, markdown_table  # noqa: E402
+from _common import (RESULTS, default_data_dir, header, in_fresh_process, markdown_table,  # noqa: E402
+                     peak_rss_mib, rss_mib)
 
 GOWER_CSV = RESULTS / "tabular-gower.csv"
 EXPLAIN_CSV = RESULTS / "tabular-explain.csv"
@@ -54,16 +55,8 @@ def telco_features(data_dir: str, n: int | None = None, seed: int = 0) -> pd.Dat
     return big
 
 
-def _rss_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def measure(task: str, n: int | None, data_dir: str) -> dict:
     """One measurement, in this process (called in a fresh child by `run_child`)."""
-    import resource
 
     frame = telco_features(data_dir, n)
     out = {"task": task, "rows": len(frame), "columns": frame.shape[1]}
@@ -72,7 +65,7 @@ def measure(task: str, n: int | None, data_dir: str) -> dict:
 
         plain = frame.dropna().astype({c: object for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])})
         out["rows"] = len(plain)  # the package turns a row with a blank number into NaN distances
-        before = _rss_mib()
+        before = rss_mib()
         start = time.perf_counter()
         gower.gower_matrix(plain)
         out["seconds"] = time.perf_counter() - start
@@ -84,7 +77,7 @@ def measure(task: str, n: int | None, data_dir: str) -> dict:
         gower_matrix(data.take(np.arange(8)))
         gower_topk(data.take(np.arange(8)), 2)
         out["compile_seconds"] = time.perf_counter() - start
-        before = _rss_mib()
+        before = rss_mib()
         start = time.perf_counter()
         if task == "matrix":
             gower_matrix(data)
@@ -96,7 +89,7 @@ def measure(task: str, n: int | None, data_dir: str) -> dict:
             gower_topk(data, 10)
         out["seconds"] = time.perf_counter() - start
     out["rss_before_mib"] = before
-    out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_rss_mib"] = peak_rss_mib()
     return out
 
 
