@@ -31,8 +31,8 @@ class KEstimate:
     seconds: float
     criterion: str = ""  # what the curve is and how k is read off it
     note: str = ""
-    # What the curve's keys are: "k", or a parameter swept ("lambda", "minimum cluster size",
-    # "round"), in which case the curve's values are the k found at each setting.
+    # What the curve's keys are: "k", or a parameter swept ("lambda", "minimum cluster size"),
+    # in which case the curve's values are the k found at each setting.
     axis: str = "k"
 
     def to_dict(self) -> dict:
