@@ -30,8 +30,10 @@ FIELDS = ["dataset", "protocol", "method", "variant", "seed", "acc", "nmi", "ari
           "train_seconds", "wall_seconds", "device", "date", "commit"]
 # Training budgets that keep a run within the issue's time limits (15 min; 30 for the 70,000
 # Fashion-MNIST images): fewer pre-training epochs where there are seven times more images.
-# A time budget, not a quality knob: nothing here was chosen by looking at scores.
-BUDGET = {"fashion-mnist": ["model.pretrain_epochs=30"]}
+# 30 epochs were set first, from time alone; N2D then took 8.5 min on one thread and reached
+# 59.9 % ACC (seed 0), so the budget went up to 80 epochs, measured at 24 min on one thread
+# (62.7 %): the most the time limit allows, chosen knowing both scores.
+BUDGET = {"fashion-mnist": ["model.pretrain_epochs=80"]}
 PUBLISHED = {  # ACC % as published
     ("mnist-test", "n2d"): 94.8, ("usps", "n2d"): 95.8, ("fashion-mnist", "n2d"): 67.2, ("mnist-test", "dec"): 84.3,
 }
@@ -93,7 +95,7 @@ def append(row: dict) -> None:
         pd.read_csv(RUNS_CSV).reindex(columns=FIELDS).to_csv(RUNS_CSV, index=False)
     new = not RUNS_CSV.exists()
     with RUNS_CSV.open("a", newline="") as handle:
-        writer = csv.DictWriter(handle, FIELDS)
+        writer = csv.DictWriter(handle, FIELDS, lineterminator="\n")  # as pandas writes it
         if new:
             writer.writeheader()
         writer.writerow(row)
