@@ -34,10 +34,11 @@ class KEstimate:
     # What the curve's keys are: "k", or a parameter swept ("lambda", "minimum cluster size"),
     # in which case the curve's values are the k found at each setting.
     axis: str = "k"
+    values: str = ""  # what the curve's values are (a short label for plots)
 
     def to_dict(self) -> dict:
         return {"method": self.method, "k": self.k, "criterion": self.criterion, "note": self.note,
-                "seconds": round(self.seconds, 4), "axis": self.axis,
+                "seconds": round(self.seconds, 4), "axis": self.axis, "values": self.values,
                 "curve": {str(k): float(v) for k, v in self.curve.items()}}
 
 
@@ -107,12 +108,13 @@ class KEstimator:
     name = ""
     criterion = ""
     axis = "k"  # see KEstimate.axis
+    values = ""  # see KEstimate.values
 
     def estimate(self, ctx: Context) -> KEstimate:
         start = time.perf_counter()
         k, curve, note = self._estimate(ctx)
         return KEstimate(self.name, None if k is None else int(k), curve, time.perf_counter() - start,
-                         self.criterion, note, self.axis)
+                         self.criterion, note, self.axis, self.values)
 
     def _estimate(self, ctx: Context) -> tuple[int | None, dict, str]:
         raise NotImplementedError

@@ -29,6 +29,7 @@ class HDBSCANPersistence(KEstimator):
     criterion = ("HDBSCAN over a geometric grid of minimum cluster sizes; the cluster count that holds "
                  "for the most consecutive sizes (abstains when none holds for 3)")
     axis = "minimum cluster size"
+    values = "k"
 
     def __init__(self, points: int = 10, min_run: int = 3):
         self.points = points

@@ -40,6 +40,7 @@ class DPMeans(KEstimator):
     name = "dpmeans"
     criterion = "DP-means over a grid of lambda; the k stable over the widest range of log lambda"
     axis = "lambda"
+    values = "k"
 
     def __init__(self, grid: int = 40):
         self.grid = grid

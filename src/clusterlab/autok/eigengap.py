@@ -30,6 +30,7 @@ class Eigengap(KEstimator):
     larger eigenvalues higher up; their ratio to the next eigenvalue is what stands out."""
 
     name = "eigengap"
+    values = "gap in log eigenvalue"
     criterion = "log eigenvalues of the normalised Laplacian of a kNN graph; k before the largest gap"
     floor = 1e-4  # eigenvalues lie in [0, 2]; below this they count as zero
 

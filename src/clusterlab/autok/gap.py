@@ -13,6 +13,7 @@ class Gap(KEstimator):
     the data's principal axes; k is the smallest with Gap(k) >= Gap(k+1) - s(k+1)."""
 
     name = "gap"
+    values = "Gap(k)"
     criterion = "gap statistic, smallest k with Gap(k) >= Gap(k+1) - s(k+1)"
 
     def __init__(self, references: int = 8):

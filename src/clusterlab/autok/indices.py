@@ -25,6 +25,7 @@ class _Sweep(KEstimator):
 
 class Silhouette(_Sweep):
     name = "silhouette"
+    values = "mean silhouette"
     criterion = "mean silhouette of k-means partitions; largest wins"
 
     def score(self, ctx, labels, inertia):
@@ -33,6 +34,7 @@ class Silhouette(_Sweep):
 
 class CalinskiHarabasz(_Sweep):
     name = "calinski_harabasz"
+    values = "Calinski-Harabasz"
     criterion = "Calinski-Harabasz index of k-means partitions; largest wins"
 
     def score(self, ctx, labels, inertia):
@@ -41,6 +43,7 @@ class CalinskiHarabasz(_Sweep):
 
 class DaviesBouldin(_Sweep):
     name = "davies_bouldin"
+    values = "Davies-Bouldin"
     criterion = "Davies-Bouldin index of k-means partitions; smallest wins"
     greater = False
 
@@ -50,6 +53,7 @@ class DaviesBouldin(_Sweep):
 
 class Elbow(KEstimator):
     name = "elbow"
+    values = "inertia"
     criterion = "k-means inertia; k at the knee of the curve (k = 1 included)"
 
     def _estimate(self, ctx: Context):

@@ -31,6 +31,7 @@ def spherical_bic(x: np.ndarray, labels: np.ndarray, centres: np.ndarray) -> flo
 
 class XMeans(KEstimator):
     name = "xmeans"
+    values = "BIC"
     criterion = "X-means: split clusters whose local BIC improves; the visited k of best global BIC"
 
     def _estimate(self, ctx: Context):
@@ -65,6 +66,7 @@ class XMeans(KEstimator):
 
 class GMeans(KEstimator):
     name = "gmeans"
+    values = "splitting round"
     criterion = "G-means: split a cluster while its projection on the split axis fails Anderson-Darling"
 
     # Hamerly & Elkan's test: the Anderson-Darling statistic with the small-sample correction

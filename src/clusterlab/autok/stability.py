@@ -28,6 +28,7 @@ def prediction_strength(train: np.ndarray, test: np.ndarray, k: int, seed: int) 
 
 class PredictionStrength(KEstimator):
     name = "prediction_strength"
+    values = "prediction strength"
     criterion = "prediction strength over random halves; the largest k with strength >= threshold"
 
     def __init__(self, threshold: float = 0.8, repeats: int = 3):
@@ -69,6 +70,7 @@ class GenieStability(KEstimator):
     """
 
     name = "genie_stability"
+    values = "agreement (ARI)"
     criterion = "Genie on pairs of 70 % subsamples; the largest k whose partitions agree (ARI) >= 0.95"
 
     def __init__(self, threshold: float = 0.95, pairs: int = 4, share: float = 0.7):

@@ -20,6 +20,8 @@ def _pyplot():
 def autok_curves(consensus, path: str | Path) -> Path:
     """One panel per estimator: its curve, with the k it chose marked, and the consensus k."""
     plt = _pyplot()
+    from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
+
     estimates = consensus.estimates
     cols = min(4, len(estimates))
     rows = math.ceil(len(estimates) / cols)
@@ -31,17 +33,26 @@ def autok_curves(consensus, path: str | Path) -> Path:
         if e.axis != "k":  # a swept parameter, with the k found at each setting
             ax.semilogx(xs, ys, "-o", ms=3)
             ax.set_xlabel(e.axis)
-            ax.set_ylabel("k")
+            # A few of the grid's own values as plain numbers: log axes over a short range
+            # otherwise print overlapping minor labels such as 6x10^0.
+            ax.set_xticks(xs[:: max(1, len(xs) // 5)])
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
+            ax.xaxis.set_minor_formatter(NullFormatter())
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.set_ylim(ys.min() - 1, ys.max() + 1)  # at least three integers, so the locator keeps to them
             if e.k is not None:
                 ax.axhline(e.k, color="tab:red", lw=1)
         else:
             ax.plot(xs, ys, "-o", ms=3)
             ax.set_xlabel("k")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             if e.k is not None and e.k in e.curve:
                 ax.plot([e.k], [e.curve[e.k]], "o", color="tab:red", ms=8)
             if e.k is not None:
                 ax.axvline(e.k, color="tab:red", lw=1, alpha=0.5)
-        ax.set_title(f"{e.method}: k={e.k} (weight {weight:.2f})", fontsize=9)
+        ax.set_ylabel(e.values or ("k" if e.axis != "k" else ""), fontsize=8)
+        said = f"k={e.k}" if e.k is not None else "abstains"
+        ax.set_title(f"{e.method}: {said} (weight {weight:.2f})", fontsize=9)
         ax.tick_params(labelsize=7)
     for ax in axes.ravel()[len(estimates):]:
         ax.axis("off")
