@@ -61,7 +61,6 @@ def million_data(path: Path, seed: int = 0) -> None:
 
 def million_child(path: str) -> dict:
     """Runs inside a fresh process, so that its peak memory is the job's own: read, run, write."""
-
     from clusterlab.pipeline import auto, write_outputs
 
     with tempfile.TemporaryDirectory() as tmp:

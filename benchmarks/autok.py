@@ -230,9 +230,10 @@ def main() -> None:
     for i in range(args.synthetic):
         spec = sample_spec(rng, seed=i)
         datasets.append(("synthetic", spec.name))
-        if missing("synthetic", spec.name):
+        todo = missing("synthetic", spec.name)
+        if todo:
             tasks.append((args.data_dir, "synthetic", json.dumps(spec.to_dict()), args.min_k, args.max_k,
-                          args.sample_size, missing("synthetic", spec.name)))
+                          args.sample_size, todo))
     print(f"{len(datasets)} datasets, {len(stored)} stored, {len(tasks)} with estimators to run", file=sys.stderr)
     start = time.perf_counter()
     for result in run_tasks(run_one, tasks, backend=args.backend, workers=args.workers, progress="k estimators"):

@@ -86,8 +86,13 @@ def run_one(config_file: Path, overrides: list[str], key: tuple, device: str, da
             "knn_accuracy": result.get("knn_accuracy"),
             "k_estimate": result["k_estimates"][-1]["k"] if result.get("k_estimates") else None,
             "train_seconds": round(result["train_seconds"], 1), "wall_seconds": round(result["wall_seconds"], 1),
-            "device": device if device != "cpu" or THREADS == os.cpu_count() else f"cpu ({THREADS} of {os.cpu_count()} threads)",
-            "date": today(), "commit": commit()}
+            "device": device_label(device), "date": today(), "commit": commit()}
+
+
+def device_label(device: str) -> str:
+    """The device as the table shows it; CPU runs on fewer threads than cores say how many."""
+    cores = os.cpu_count() or 1
+    return f"cpu ({THREADS} of {cores} threads)" if device == "cpu" and THREADS < cores else device
 
 
 def append(row: dict) -> None:
@@ -161,7 +166,7 @@ def main() -> None:
     parser.add_argument("--report-only", action="store_true")
     parser.add_argument("--override", action="append", default=[], help="KEY=VALUE for every run (smoke tests)")
     parser.add_argument("--out", default=str(RESULTS), help="folder for deep-runs.csv and deep.md")
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
+    parser.add_argument("--threads", type=int, default=THREADS,
                         help="CPU threads for PyTorch (fewer leaves cores for other work; wall times then grow)")
     args = parser.parse_args()
     RESULTS = Path(args.out)

@@ -57,7 +57,6 @@ def telco_features(data_dir: str, n: int | None = None, seed: int = 0) -> pd.Dat
 
 def measure(task: str, n: int | None, data_dir: str) -> dict:
     """One measurement, in this process (called in a fresh child by `run_child`)."""
-
     frame = telco_features(data_dir, n)
     out = {"task": task, "rows": len(frame), "columns": frame.shape[1]}
     if task == "gower-package":
