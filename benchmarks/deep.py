@@ -146,7 +146,7 @@ def report() -> None:
     abl = frame[frame.protocol == "cifar-20pct"]
     if len(abl):
         rows = [{"variant": v, "seeds": len(g), "ACC %": pm(g.acc), "NMI %": pm(g.nmi), "ARI %": pm(g.ari),
-                 "cluster size std": round(g.size_std.mean()), "minutes": round(g.train_seconds.mean() / 60, 1),
+                 "cluster size std": f"{g.size_std.mean():.0f}" if g.size_std.notna().any() else "", "minutes": round(g.train_seconds.mean() / 60, 1),
                  "published ACC %": PUBLISHED_ABLATIONS.get(v, float("nan"))}
                 for v, g in abl.groupby("variant", sort=False)]
         lines += ["## ATC ablations on 20 % of CIFAR-10 train (10,000 images), reported on the test set", "",

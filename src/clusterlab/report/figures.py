@@ -39,7 +39,8 @@ def autok_curves(consensus, path: str | Path) -> Path:
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
             ax.xaxis.set_minor_formatter(NullFormatter())
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-            ax.set_ylim(ys.min() - 1, ys.max() + 1)  # at least three integers, so the locator keeps to them
+            if ys.size:  # at least three integers, so the locator keeps to them
+                ax.set_ylim(ys.min() - 1, ys.max() + 1)
             if e.k is not None:
                 ax.axhline(e.k, color="tab:red", lw=1)
         else:
