@@ -161,6 +161,21 @@ def test_n2d_self_labelling_relabels_every_image(images):
     assert m._classifier is not None and labels.shape == (60,) and set(labels) <= {0, 1, 2}
 
 
+def test_n2d_self_labelling_mends_wrongly_labelled_images(images):
+    """The CNN learns from every image's mixture label, so a few wrong labels among many right
+    ones are outvoted: it should give most of the flipped images back their own class."""
+    x, y = images
+    m = make_method("n2d", n_clusters=3, net="mlp", latent=4, self_label_epochs=60)
+    m.build((1, 12, 12))
+    noisy = y.copy()
+    flipped = np.arange(0, 60, 10)  # two images of each class, each moved to the next class
+    noisy[flipped] = (y[flipped] + 1) % 3
+    net = m._self_label(torch.from_numpy(x[:, None]), np.eye(3)[noisy])
+    with torch.no_grad():
+        relabelled = net(torch.from_numpy(x[:, None])).argmax(dim=1).numpy()
+    assert (relabelled == y).mean() > 0.95 and (relabelled[flipped] == y[flipped]).sum() >= 5
+
+
 def test_and_autok_feedback_sets_the_number_of_clusters(images):
     x, _ = images
     m = make_method("and", n_clusters=7, max_round=2, max_epoch=1, batch_size=16, autok_cycle_level="epoch",

@@ -13,8 +13,13 @@ On the three USPS autoencoders of `results/deep.md`, 10 / 20 / 30 neighbours gav
 96.45 % against 96.71 % at 150 (seed 0); five UMAP seeds voting together (96.72 %) and kNN
 smoothing of the labels (92.7-96.1 %) did not move USPS either.
 
-`self_label_epochs` > 0 adds self-labelling after the mixture (see `_self_label`); on USPS it
-moved ACC from 96.4 to 96.5 % for a minute of training, so it is off by default.
+`self_label_epochs` > 0 adds self-labelling after the mixture (see `_self_label`), which goes
+beyond N2D and is off in the published method's config (`configs/deep/n2d.yaml`); the variant
+`n2d-selflabel.yaml` turns it on. On the USPS autoencoder of seed 0 the mixture's 96.41 % became
+97.66 % (CNN seed 0) and 97.74 % (seed 1) after 15 epochs, 25 s on one thread. What made it work:
+every image's label (the mixture's posteriors are almost all 1.0, so a confidence cut keeps
+nearly everything anyway), label smoothing 0.1 (97.49 % without) and a cosine-decayed learning
+rate; a first version without the last two moved USPS by 0.1 point only.
 
 UMAP compiles for about half a minute in each new process, so `manifold="pca"` exists for quick
 checks; the published method (and the default) is UMAP. The projection and the mixture are
@@ -38,7 +43,7 @@ class N2D(DeepClusterer):
     name = "n2d"
 
     def __init__(self, *, manifold: str = "umap", n_neighbors: int = 10, manifold_dims: int | None = None,
-                 mixture_inits: int = 10, self_label_epochs: int = 0, self_label_share: float = 0.5, **base):
+                 mixture_inits: int = 10, self_label_epochs: int = 0, self_label_share: float = 1.0, **base):
         base.setdefault("net", "mlp")
         super().__init__(**base)
         if manifold not in MANIFOLDS:
@@ -73,9 +78,11 @@ class N2D(DeepClusterer):
             self._classifier = self._self_label(data, self._mixture.predict_proba(u))
 
     def _self_label(self, data: torch.Tensor, posterior: np.ndarray):
-        """Self-labelling: a small residual CNN learns the mixture's most confident points (the
-        top `self_label_share` of each cluster by posterior) under affine jitter, then labels
-        every image. It reads pixels, so it can mend what the embedding blurred."""
+        """Self-labelling: a small residual CNN learns the mixture's labels from the pixels under
+        affine jitter, with label smoothing and a cosine-decayed learning rate, then labels every
+        image. It reads pixels, so it can mend single images the embedding placed wrong: what it
+        cannot fit under jitter and smoothing is what it relabels. `self_label_share` < 1 keeps
+        only the most confident share of each cluster."""
         from torch import nn
 
         from ..nets.conv import ConvEncoder
@@ -92,15 +99,21 @@ class N2D(DeepClusterer):
         torch.manual_seed(self.seed)
         net = ConvEncoder(self.shape, self.n_clusters, depth=2, width=32).to(self.device)
         optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
+        batch = 128  # measured on USPS: 97.66 % against 97.54 % with the autoencoder's 256
+        steps = self.self_label_epochs * -(-len(x) // batch)
+        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps)
         for epoch in range(self.self_label_epochs):
             g = epoch_generator(self.seed, 99, epoch)
             net.train()
-            for b in self.batches(len(x), g):
+            order = torch.randperm(len(x), generator=g)
+            for start in range(0, len(x), batch):
+                b = order[start: start + batch]
                 xb = jitter(x[b], g).to(self.device)
-                loss = nn.functional.cross_entropy(net(xb), y[b].to(self.device))
+                loss = nn.functional.cross_entropy(net(xb), y[b].to(self.device), label_smoothing=0.1)
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
+                schedule.step()
         return net.eval()
 
     def predict_tensor(self, data: torch.Tensor) -> np.ndarray:
