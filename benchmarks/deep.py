@@ -140,7 +140,8 @@ def report() -> None:
              "`python benchmarks/deep.py`.", "",
              "ACC / NMI / ARI in %, mean +- standard deviation over seeds; minutes: the mean wall-clock time of one "
              "whole run on this machine (training, projection and mixture, self-labelling, evaluation; for a run "
-             "resumed from a checkpoint, its training time summed over the sittings). Configs: `configs/deep/<method>.yaml`, data source overridden.", ""]
+             "resumed from a checkpoint, its training time summed over the sittings). Configs: "
+             "`configs/deep/<method>.yaml`, data source overridden.", ""]
     main = frame[frame.protocol == "all"]
     for dataset, part in main.groupby("dataset", sort=False):
         rows = []

@@ -207,8 +207,9 @@ class Session:
         if getattr(method, "k_estimates", None):
             extra["k_estimates"] = method.k_estimates
             extra["k_used"] = method.k_used
+        train_seconds = sum(r["seconds"] for r in state["history"]) + state.get("finish_seconds", 0.0)
         result = {"method": self.config["method"], "data": note, **scores(ey, labels), **extra,
-                  "cluster_sizes": sizes.tolist(), "train_seconds": sum(r["seconds"] for r in state["history"]) + state.get("finish_seconds", 0.0),
+                  "cluster_sizes": sizes.tolist(), "train_seconds": train_seconds,
                   "wall_seconds": time.perf_counter() - started, "epochs": len(state["history"])}
         self.figures(state["history"], labels, ey, len(sizes))
         (self.folder / ("test.json" if test_only else "result.json")).write_text(json.dumps(result, indent=2))

@@ -92,10 +92,11 @@ class DeepClusterer:
     def train_epoch(self, index: int, epoch: int, data: torch.Tensor) -> dict[str, float]:
         return self.reconstruction_epoch(index, epoch, data)
 
-    def batches(self, n: int, g: torch.Generator):
+    def batches(self, n: int, g: torch.Generator, size: int | None = None):
+        size = size or self.batch_size
         order = torch.randperm(n, generator=g)
-        for start in range(0, n, self.batch_size):
-            yield order[start: start + self.batch_size]
+        for start in range(0, n, size):
+            yield order[start: start + size]
 
     def reconstruction_epoch(self, index: int, epoch: int, data: torch.Tensor) -> dict[str, float]:
         g = epoch_generator(self.seed, index, epoch)
