@@ -30,7 +30,7 @@ embedding of seed 0, UMAP places pullovers, coats and shirts in one connected bl
 (mixture: 59.2 %); no cheaper step after it split that blob reliably: mixtures with equal weights
 (55.5-64.0 % over 4 starts), a Dirichlet prior pulling the weights together (55.1-60.1 %), or 15-50
 components merged by spectral clustering of their kNN-graph links (53.5-68.1 %, 61.4 % on the mean
-of 12, and no unlabelled criterion we tried told the good ones apart). UMAP on 50 principal
+of 12, and the mixtures' likelihood did not tell the good ones apart). UMAP on 50 principal
 components of the pixels gave 57.4 %. N2D's NMI there (68.2 +- 0.7 over 3 seeds) matches the
 published 68.4 %; its ACC turns on which classes the mixture joins.
 
