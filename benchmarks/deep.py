@@ -36,8 +36,8 @@ FIELDS = ["dataset", "protocol", "method", "variant", "seed", "acc", "nmi", "ari
 # that budget. ATC's own 30 + 20 epochs were expected to fit from MNIST-test (2.5 min for 50
 # epochs), but seed 0 took 54.6 min on one thread beside another run (58 s per pre-training epoch,
 # 74 s per refinement epoch), and its ACC stood at 54.3 % after the first refinement epoch already.
-# 15 + 8 epochs fit the 30 minutes on that measure (about 25 min); that run of 30 + 20 stays in the
-# table as its own variant.
+# 15 + 8 epochs fit the 30 minutes on that measure (about 25 min); measured alone on two threads,
+# 15.3 min per run (3 seeds, 56.5 % ACC). That run of 30 + 20 stays in the table as its own variant.
 MLP_BUDGET = ["model.pretrain_epochs=80"]
 ATC_BUDGET = ["model.pretrain_epochs=15", "model.refine_epochs=8"]
 # Self-labelling gets 8 epochs instead of 15 there: expected at about 38 s per epoch (USPS: 1.7 s for
