@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_blobs, make_circles
 
-from clusterlab.autok import ESTIMATORS, KEstimate, combine, estimate_k, make_context, vote_weight
+from clusterlab.autok import (ESTIMATORS, KEstimate, choose_leaders, combine, decide, estimate_k, make_context,
+                              reliability, vote_weight)
 from clusterlab.errors import DataError, NotFoundError, ParameterError
 
 
@@ -100,6 +101,41 @@ def test_weighted_vote():
     # an estimator at chance level (1 / K) carries no weight; a reliable one carries much
     assert vote_weight(0.1, 10) == pytest.approx(0.0, abs=1e-9)
     assert vote_weight(0.6, 10) > vote_weight(0.3, 10) > 0
+
+
+def test_leader_overrules_the_vote_only_when_it_votes():
+    est = [KEstimate("a", 2, {}, 0.0), KEstimate("b", 2, {}, 0.0), KEstimate("lead", 5, {}, 0.0)]
+    weights = {"a": 1.0, "b": 1.0, "lead": 1.5}
+    assert decide(est, weights)[0] == 2
+    k, votes, decided_by, vote_k = decide(est, weights, "lead")
+    assert (k, decided_by, vote_k) == (5, "lead", 2) and votes == {2: 2.0, 5: 1.5}
+    abstaining = est[:2] + [KEstimate("lead", None, {}, 0.0)]
+    k, _, decided_by, _ = decide(abstaining, weights, "lead")
+    assert (k, decided_by) == (2, "vote")
+
+
+def test_leaders_are_chosen_by_their_record_against_the_vote():
+    def dataset(dims, truth, ks):
+        return dims, truth, [KEstimate(m, k, {}, 0.0) for m, k in zip("abc", ks)]
+
+    weights = {"a": 1.0, "b": 1.0, "c": 1.5}
+    # in 2 dimensions c is right three times where a and b outvote it, and never wrong alone
+    low = [dataset(2, 4, (2, 2, 4))] * 3 + [dataset(2, 3, (3, 3, 3)), dataset(2, 3, (3, 3, None))]
+    # in 10 dimensions c wins once and loses twice: no leader there
+    high = [dataset(10, 3, (3, 3, 5))] * 2 + [dataset(10, 4, (2, 2, 4))]
+    assert choose_leaders(low + high, weights) == {0: {"method": "c", "wins": 3, "losses": 0, "datasets": 5}}
+    assert choose_leaders(low + high, weights, margin=4) == {}
+
+
+def test_the_shipped_leader_decides_low_dimensional_data_only():
+    leaders = reliability().get("leaders", {})
+    assert all(v["method"] in ESTIMATORS and v["wins"] - v["losses"] >= 2 for v in leaders.values())
+    flat = estimate_k(separated_blobs(4, 2, seed=1), max_k=8)
+    wide = estimate_k(separated_blobs(4, 6, seed=1), max_k=8)
+    assert flat.k == wide.k == 4 and wide.decided_by == "vote"
+    assert flat.decided_by == leaders["0"]["method"]
+    assert any("leads in data of at most 3 dimensions" in note for note in flat.notes)
+    assert flat.to_dict()["decided_by"] == flat.decided_by and flat.to_dict()["vote_k"] == 4
 
 
 def test_wide_data_is_projected_and_said_so():

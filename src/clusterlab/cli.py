@@ -175,7 +175,7 @@ def autok(
     seed: int = Seed,
     data_dir: Optional[str] = DataDir,
 ):
-    """Estimate the number of clusters with every estimator and their weighted vote."""
+    """Estimate the number of clusters with every estimator and their consensus."""
     from .autok import estimate_k
     from .data import load
     from .prep import encode
@@ -205,7 +205,9 @@ def autok(
     votes = ", ".join(f"k={k}: {v:.2f}" for k, v in sorted(result.votes.items(), key=lambda kv: -kv[1]))
     for note in result.notes:
         out.print(f"note: {note}")
-    out.print(f"consensus k = [bold]{result.k}[/bold]  (weighted votes {votes})")
+    how = (f"decided by {result.decided_by}; the weighted vote says k = {result.vote_k}: {votes}"
+           if result.decided_by != "vote" else f"weighted votes {votes}")
+    out.print(f"consensus k = [bold]{result.k}[/bold]  ({how})")
     out.print(f"wrote {output / 'autok.json'} and {plot}")
 
 

@@ -79,7 +79,9 @@ def choose_k(x: np.ndarray, max_k: int, seed: int, on_estimate=None):
     """The auto-k consensus over k = 2..max_k: (decision, its dict, the Consensus)."""
     consensus = estimate_k(x, min_k=2, max_k=max_k, seed=seed, on_estimate=on_estimate)
     named = ", ".join(f"{e.method}={e.k}" for e in consensus.estimates)
-    reason = (f"weighted vote of {len(consensus.estimates)} estimators over k = {consensus.ks[0]}..{consensus.ks[-1]}"
+    how = ("weighted vote" if consensus.decided_by == "vote" else
+           f"{consensus.decided_by}, the leader in data of this dimension (the weighted vote said {consensus.vote_k})")
+    reason = (f"{how} of {len(consensus.estimates)} estimators over k = {consensus.ks[0]}..{consensus.ks[-1]}"
               f" on {consensus.sample_size:,} of {consensus.n:,} rows ({named})")
     return (Decision("k", consensus.k, reason, {str(k): round(v, 4) for k, v in consensus.votes.items()}),
             consensus.to_dict(), consensus)

@@ -1,4 +1,5 @@
-"""The consensus of the estimators: a vote weighted by how reliable each has proven.
+"""The consensus of the estimators: a vote weighted by how reliable each has proven, and a
+leader that overrules the vote where it has proven better than the vote.
 
 An estimator right with probability p, and otherwise spread over the K - 1 other candidates,
 carries evidence log(p (K - 1) / (1 - p)) for the k it names (a naive-Bayes vote): an
@@ -6,6 +7,15 @@ estimator no better than chance gets weight 0, a reliable one much more than an 
 one. The p of each estimator is its precision (the share of its votes that were exact) on the
 benchmark batteries, measured by `benchmarks/autok.py` and shipped in `reliability.json`;
 without that file all weigh the same.
+
+The vote assumes the estimators err independently, and they do not: on hard data most of them
+fall to k = 2 together (or run to the top of the range together) and outvote the one that is
+right. In data of at most 3 dimensions (shapes, maps, sensor traces) that one is often HDBSCAN,
+which counts density clusters and abstains when no count holds. So the data's dimension picks a
+regime, and each regime may have a *leader*: an estimator that, deciding alone whenever it
+votes, beat the vote on at least two more benchmark datasets of that regime than it lost
+(chosen by `benchmarks/autok.py`, shipped in `reliability.json`). When the leader votes its k is
+the consensus; when it abstains the vote decides. Both are reported.
 """
 
 from __future__ import annotations
@@ -42,6 +52,15 @@ def reliability() -> dict:
     return json.loads(text)
 
 
+# Regimes by the dimension of the data the estimators see: (largest dimension, description).
+REGIMES = ((3, "data of at most 3 dimensions"), (None, "data of more than 3 dimensions"))
+
+
+def regime(dims: int) -> int:
+    """The index in REGIMES of data with `dims` columns."""
+    return next(i for i, (top, _) in enumerate(REGIMES) if top is None or dims <= top)
+
+
 def vote_weight(p: float, n_candidates: int) -> float:
     p = float(np.clip(p, 1e-3, 1 - 1e-3))
     return max(0.0, float(np.log(p * max(n_candidates - 1, 1) / (1 - p))))
@@ -59,9 +78,12 @@ class Consensus:
     weights_source: str = ""
     ks: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    decided_by: str = "vote"  # "vote", or the leader whose k overruled it
+    vote_k: int | None = None  # what the weighted vote alone chose
 
     def to_dict(self) -> dict:
-        return {"k": self.k, "votes": {str(k): round(v, 4) for k, v in sorted(self.votes.items())},
+        return {"k": self.k, "decided_by": self.decided_by, "vote_k": self.vote_k,
+                "votes": {str(k): round(v, 4) for k, v in sorted(self.votes.items())},
                 "weights": {m: round(w, 4) for m, w in self.weights.items()}, "weights_source": self.weights_source,
                 "k_range": [self.ks[0], self.ks[-1]] if self.ks else None, "sample_size": self.sample_size,
                 "n": self.n, "seconds": round(self.seconds, 3), "notes": self.notes,
@@ -69,8 +91,8 @@ class Consensus:
 
 
 def combine(estimates: list[KEstimate], weights: dict[str, float]) -> tuple[int, dict[int, float]]:
-    """The k with the largest summed weight; ties go to the k named by the most reliable
-    estimator, then to the smaller k."""
+    """The vote: the k with the largest summed weight; ties go to the k named by the most
+    reliable estimator, then to the smaller k."""
     votes: dict[int, float] = {}
     for e in estimates:
         if e.k is not None:
@@ -85,11 +107,56 @@ def combine(estimates: list[KEstimate], weights: dict[str, float]) -> tuple[int,
     return k, votes
 
 
+def decide(estimates: list[KEstimate], weights: dict[str, float], leader: str | None = None
+           ) -> tuple[int, dict[int, float], str, int]:
+    """The consensus: the leader's k when it votes, else the vote's.
+    Returns (k, votes, "vote" or the leader's name, the vote's own k)."""
+    vote_k, votes = combine(estimates, weights)
+    named = next((e.k for e in estimates if e.method == leader and e.k is not None), None)
+    if named is None:
+        return vote_k, votes, "vote", vote_k
+    return named, votes, leader, vote_k
+
+
+def choose_leaders(datasets, weights: dict[str, float], margin: int = 2,
+                   regime_of: Callable[[int], int] = regime) -> dict[int, dict]:
+    """The leaders, from benchmark datasets given as (dims, true k, estimates) triples: per regime,
+    the estimator whose "decide alone where it votes, else the vote" beat the vote on the most
+    datasets of that regime (wins minus losses, which must reach `margin`), with its record.
+    A regime where none reaches the margin has no leader."""
+    tallies: dict[int, dict[str, list[int]]] = {}
+    sizes: dict[int, int] = {}
+    for dims, truth, estimates in datasets:
+        if not any(e.k is not None for e in estimates):
+            continue
+        r = regime_of(int(dims))
+        sizes[r] = sizes.get(r, 0) + 1
+        vote_hit = combine(estimates, weights)[0] == truth
+        for e in estimates:
+            if e.k is not None and (e.k == truth) != vote_hit:  # only disagreements tell them apart
+                tallies.setdefault(r, {}).setdefault(e.method, [0, 0])[0 if e.k == truth else 1] += 1
+    leaders = {}
+    for r, record in tallies.items():
+        method, (wins, losses) = max(record.items(), key=lambda kv: (kv[1][0] - kv[1][1], kv[0]))
+        if wins - losses >= margin:
+            leaders[r] = {"method": method, "wins": wins, "losses": losses, "datasets": sizes[r]}
+    return leaders
+
+
+def shipped_leader(dims: int, shipped: dict | None = None) -> dict | None:
+    """The shipped leader of the regime of data with `dims` columns, or None."""
+    shipped = reliability() if shipped is None else shipped
+    entry = (shipped.get("leaders") or {}).get(str(regime(dims)))
+    return entry if entry and entry.get("method") else None
+
+
 def estimate_k(x, *, methods: list[str] | None = None, min_k: int = 2, max_k: int = 10,
                sample_size: int | None = DEFAULT_SAMPLE, seed: int = 0,
                weights: dict[str, float] | None = None,
                on_estimate: Callable[[KEstimate, int, int], None] | None = None) -> Consensus:
-    """Every requested estimator on (a sample of) `x`, and their weighted vote.
+    """Every requested estimator on (a sample of) `x`, and their consensus: the shipped leader
+    of the data's regime when it votes, else the vote weighted by the shipped precisions (with
+    `weights` given, the vote alone, weighted by them).
 
     `x` is a numeric matrix, or a mixed table encoded for Gower (`prep.GowerData`): then the
     sample's Gower matrix is embedded so that Euclidean distances are sqrt(Gower) (an exact
@@ -113,16 +180,25 @@ def estimate_k(x, *, methods: list[str] | None = None, min_k: int = 2, max_k: in
         estimates.append(ESTIMATORS[m]().estimate(ctx))
         if on_estimate:
             on_estimate(estimates[-1], len(estimates), len(methods))
-    source = "given"
+    source, entry, notes = "given", None, extra_notes + ctx.notes
+    dims = int(np.shape(x)[1])  # of the data as given: its regime, as the benchmark measured it
     if weights is None:
         shipped = reliability()
         source = shipped.get("source", "")
         weights = {m: vote_weight(shipped["exact_rate"][m], len(ctx.ks)) if m in shipped["exact_rate"] else 1.0
                    for m in methods}
-    k, votes = combine(estimates, weights)
+        entry = shipped_leader(dims, shipped)
+        entry = entry if entry and entry["method"] in methods else None
+    leader = entry["method"] if entry else None
+    k, votes, decided_by, vote_k = decide(estimates, weights, leader)
+    if leader:
+        said = (f"it named k = {k}, the vote k = {vote_k}" if decided_by != "vote"
+                else "it abstained, so the vote decides")
+        notes.append(f"{leader} leads in {REGIMES[regime(dims)][1]}: deciding alone where it votes, it "
+                     f"beat the vote on {entry['wins']} and lost on {entry['losses']} of {entry['datasets']} "
+                     f"benchmark datasets; {said}")
     return Consensus(k, votes, estimates, {m: weights.get(m, 1.0) for m in methods}, ctx.x.shape[0],
-                     n_total or ctx.n_total,
-                     time.perf_counter() - start, source, ctx.ks, extra_notes + ctx.notes)
+                     n_total or ctx.n_total, time.perf_counter() - start, source, ctx.ks, notes, decided_by, vote_k)
 
 
 def _gower_sample(data, sample_size: int | None, seed: int) -> tuple[np.ndarray, list[str]]:
