@@ -12,9 +12,10 @@ estimator that, deciding alone where it votes, beat the vote on at least LEADER_
 datasets of that regime than it lost. `--write-weights` ships the precisions and leaders
 measured on all the real datasets here in src/clusterlab/autok/reliability.json; the report's
 honest figure for them is the leave-one-battery-out consensus, where a dataset's consensus uses
-precisions and leaders chosen on the other batteries only. With `--synthetic N` the estimators also run on N generated datasets
-(clusterlab.data.synthetic), and a further consensus row uses precisions measured there alone,
-to show how far weights learned on generated data carry to real data.
+precisions and leaders chosen on the other batteries only. With `--synthetic N` the estimators
+also run on N generated datasets (clusterlab.data.synthetic), and a further consensus row uses
+precisions and leaders measured there alone, to show how far they carry from generated data to
+real data.
 
 Per-dataset results go to results/autok-runs.csv as they finish (resumable; --fresh starts
 over). Writes results/autok.md.
