@@ -99,6 +99,15 @@ def leaders_from(runs: pd.DataFrame, weights: dict[str, float], margin: int = LE
     return choose_leaders(datasets, weights, margin, regime_of or regime)
 
 
+def fit_consensus(pool: pd.DataFrame, n_candidates: int, with_leaders: bool = True, margin: int = LEADER_MARGIN,
+                  regime_of=None) -> tuple[dict[str, float], dict[int, dict]]:
+    """The vote weights and the leaders measured on the runs in `pool`."""
+    from clusterlab.autok import vote_weight
+
+    weights = {m: vote_weight(r, n_candidates) for m, r in exact_rates(pool).items()}
+    return weights, leaders_from(pool, weights, margin, regime_of) if with_leaders else {}
+
+
 def consensus_k(group: pd.DataFrame, weights: dict[str, float], leaders: dict[int, dict], regime_of=None):
     """The consensus of one dataset's stored estimates, as clusterlab.autok.estimate_k decides."""
     from clusterlab.autok import decide, regime
@@ -116,21 +125,16 @@ def consensus_column(runs: pd.DataFrame, n_candidates: int, scheme: str) -> pd.D
     or synthetic (precisions and leaders chosen on the synthetic datasets only); with scheme
     "benchmark weights", the consensus per generated dataset under the precisions and leaders
     chosen on the real batteries (the shipped ones, which never saw a generated dataset)."""
-    from clusterlab.autok import vote_weight
-
-    def fitted(pool: pd.DataFrame, with_leaders: bool = True):
-        weights = {m: vote_weight(r, n_candidates) for m, r in exact_rates(pool).items()}
-        return weights, leaders_from(pool, weights) if with_leaders else {}
-
     out = []
     real = runs[runs.battery != "synthetic"]
     by_battery, fixed = {}, None
     if scheme.startswith("lobo"):
-        by_battery = {b: fitted(real[real.battery != b], scheme == "lobo") for b in real.battery.unique()}
+        by_battery = {b: fit_consensus(real[real.battery != b], n_candidates, scheme == "lobo") for b in real.battery.unique()}
     elif scheme == "equal":
         fixed = (dict.fromkeys(runs.method.unique(), 1.0), {})
     else:
-        fixed = fitted(runs[runs.battery == "synthetic"] if scheme == "synthetic" else real, "vote only" not in scheme)
+        pool = runs[runs.battery == "synthetic"] if scheme == "synthetic" else real
+        fixed = fit_consensus(pool, n_candidates, "vote only" not in scheme)
     targets = runs[runs.battery == "synthetic"] if scheme.startswith("benchmark weights") else real
     for (battery, name), group in targets.groupby(["battery", "dataset"], sort=False):
         weights, leaders = by_battery[battery] if by_battery else fixed
@@ -144,8 +148,6 @@ def consensus_column(runs: pd.DataFrame, n_candidates: int, scheme: str) -> pd.D
 def leader_sensitivity(runs: pd.DataFrame, n_candidates: int) -> pd.DataFrame:
     """Leave-one-battery-out exact share on the 57 core datasets of the consensus under other
     choices of the margin and of the dimension that splits the regimes."""
-    from clusterlab.autok import vote_weight
-
     real = runs[runs.battery != "synthetic"]
     rows = []
     for top in (2, 3, 5):
@@ -154,9 +156,7 @@ def leader_sensitivity(runs: pd.DataFrame, n_candidates: int) -> pd.DataFrame:
         for margin in (1, 2, 3):
             hits, chosen = [], set()
             for b in CORE:
-                pool = real[real.battery != b]
-                weights = {m: vote_weight(r, n_candidates) for m, r in exact_rates(pool).items()}
-                leaders = leaders_from(pool, weights, margin, regime_of)
+                weights, leaders = fit_consensus(real[real.battery != b], n_candidates, True, margin, regime_of)
                 chosen |= {f"{'low' if r == 0 else 'high'}: {v['method']}" for r, v in leaders.items()}
                 for _, group in real[real.battery == b].groupby("dataset"):
                     hits.append(consensus_k(group, weights, leaders, regime_of) == group.k_true.iloc[0])
@@ -323,11 +323,9 @@ def main() -> None:
     full = pd.concat([runs[runs.battery != "synthetic"], *schemes], ignore_index=True)
     core = full[full.battery.isin(CORE)]
     if args.write_weights:
-        from clusterlab.autok import vote_weight
-
         real = runs[runs.battery != "synthetic"]
         rates = exact_rates(real)
-        leaders = leaders_from(real, {m: vote_weight(r, n_candidates) for m, r in rates.items()})
+        leaders = fit_consensus(real, n_candidates)[1]
         WEIGHTS_FILE.write_text(json.dumps({
             "source": f"benchmarks/autok.py, k = {args.min_k}..{args.max_k}, precision on "
                       f"{real.drop_duplicates(['battery', 'dataset']).shape[0]} benchmark datasets "

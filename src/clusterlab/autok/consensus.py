@@ -143,9 +143,8 @@ def choose_leaders(datasets, weights: dict[str, float], margin: int = 2,
     return leaders
 
 
-def shipped_leader(dims: int, shipped: dict | None = None) -> dict | None:
-    """The shipped leader of the regime of data with `dims` columns, or None."""
-    shipped = reliability() if shipped is None else shipped
+def shipped_leader(dims: int, shipped: dict) -> dict | None:
+    """The leader in `shipped` (reliability()) of the regime of data with `dims` columns, or None."""
     entry = (shipped.get("leaders") or {}).get(str(regime(dims)))
     return entry if entry and entry.get("method") else None
 
