@@ -204,6 +204,7 @@ def main() -> None:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--data-dir", default=default_data_dir())
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--variants", default="", help="configs to run by variant, e.g. default,selflabel (all if empty)")
     parser.add_argument("--override", action="append", default=[], help="KEY=VALUE for every run (smoke tests)")
     parser.add_argument("--out", default=str(RESULTS), help="folder for deep-runs.csv and deep.md")
     parser.add_argument("--threads", type=int, default=THREADS,
@@ -229,6 +230,8 @@ def main() -> None:
                 if method not in methods:
                     continue
                 variant = "default" if config.stem == method else config.stem[len(method) + 1:]
+                if args.variants and variant not in args.variants.split(","):
+                    continue
                 for seed in seeds:
                     jobs.append((config, [f"data.source=images/{dataset}", *BUDGET.get((dataset, config.stem), [])],
                                  (dataset, "all", method, variant, seed)))
