@@ -161,32 +161,6 @@ def test_n2d_self_labelling_relabels_every_image(images):
     assert m._classifier is not None and labels.shape == (60,) and set(labels) <= {0, 1, 2}
 
 
-def test_knn_agreement_prefers_borders_through_sparse_space():
-    from clusterlab.deep.methods.n2d import code_neighbours, knn_agreement
-
-    rng = np.random.default_rng(0)
-    z = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(10, 1, (100, 2))])
-    neighbours = code_neighbours(z)
-    along_the_gap = np.repeat([0, 1], 100)
-    across_the_blobs = (z[:, 0] > np.repeat([0, 10], 100)).astype(int)  # each blob cut in half
-    assert knn_agreement(neighbours, along_the_gap) == 1.0
-    assert knn_agreement(neighbours, across_the_blobs) < 0.9
-
-
-def test_n2d_keeps_the_projection_whose_clusters_agree_most_with_the_codes(images):
-    x, _ = images
-    m = make_method("n2d", n_clusters=3, pretrain_epochs=2, batch_size=16, net="mlp", net_options={"hidden": (32,)},
-                    latent=4, manifold="pca", mixture_inits=1, projections=3)
-    labels = m.fit_predict(x)
-    assert len(m.projection_scores) == 3 and labels.shape == (60,)
-    from clusterlab.deep.methods.n2d import code_neighbours, knn_agreement
-
-    kept = knn_agreement(code_neighbours(m.transform(x)), labels)
-    assert kept == pytest.approx(max(m.projection_scores))
-    with pytest.raises(ParameterError, match="projections"):
-        make_method("n2d", projections=0)
-
-
 def test_n2d_self_labelling_mends_wrongly_labelled_images(images):
     """The CNN learns from every image's mixture label, so a few wrong labels among many right
     ones are outvoted: it should give most of the flipped images back their own class."""

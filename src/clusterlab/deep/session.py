@@ -204,8 +204,6 @@ class Session:
 
             same = ex is x
             extra["knn_accuracy"] = weighted_knn_accuracy(method.embed(x), y, method.embed(ex), ey, leave_one_out=same)
-        if getattr(method, "projection_scores", None):  # N2D with several projections: what chose the kept one
-            extra["projection_scores"] = method.projection_scores
         if getattr(method, "k_estimates", None):
             extra["k_estimates"] = method.k_estimates
             extra["k_used"] = method.k_used

@@ -56,58 +56,39 @@ class N2D(DeepClusterer):
     name = "n2d"
 
     def __init__(self, *, manifold: str = "umap", n_neighbors: int = 10, manifold_dims: int | None = None,
-                 mixture_inits: int = 10, projections: int = 1, self_label_epochs: int = 0,
-                 self_label_share: float = 1.0, **base):
+                 mixture_inits: int = 10, self_label_epochs: int = 0, self_label_share: float = 1.0, **base):
         base.setdefault("net", "mlp")
         super().__init__(**base)
         if manifold not in MANIFOLDS:
             raise ParameterError(f"manifold {manifold!r} is not allowed; choose one of: {', '.join(MANIFOLDS)}")
         if mixture_inits < 1:
             raise ParameterError(f"mixture_inits must be at least 1, got {mixture_inits}")
-        if projections < 1:
-            raise ParameterError(f"projections must be at least 1, got {projections}")
         if self_label_epochs < 0 or not 0 < self_label_share <= 1:
             raise ParameterError("self_label_epochs must be >= 0 and self_label_share in (0, 1]")
         self.manifold, self.n_neighbors, self.mixture_inits = manifold, n_neighbors, mixture_inits
-        self.projections = projections
-        self.projection_scores: list[float] = []  # kNN agreement of each projection's clusters (see finish)
         self.self_label_epochs, self.self_label_share = self_label_epochs, self_label_share
         self._classifier = None
         self.manifold_dims = manifold_dims or self.n_clusters
         self._projection = self._mixture = None
 
     def finish(self, data: torch.Tensor) -> None:
-        z = self.embed(data).numpy()
-        neighbours = code_neighbours(z) if self.projections > 1 else None
-        self.projection_scores, best = [], None
-        for r in range(self.projections):
-            fit = self._project_and_mix(z, self.seed + 10_000 * r)
-            if neighbours is not None:
-                self.projection_scores.append(knn_agreement(neighbours, fit[2]))
-                if self.projection_scores[-1] < max(self.projection_scores):
-                    continue
-            best = fit  # only the best fit so far is kept: a UMAP model of 70,000 points is large
-        self._projection, self._mixture, _, u = best
-        if self.self_label_epochs:
-            self._classifier = self._self_label(data, self._mixture.predict_proba(u))
-
-    def _project_and_mix(self, z: np.ndarray, random_state: int):
-        """One projection of the codes and the mixture fitted on it: (projection, mixture, labels, projected)."""
         from sklearn.mixture import GaussianMixture
 
+        z = self.embed(data).numpy()
         if self.manifold == "umap":
             import umap
 
-            projection = umap.UMAP(n_components=self.manifold_dims, n_neighbors=self.n_neighbors,
-                                   min_dist=0.0, metric="euclidean", random_state=random_state)
+            self._projection = umap.UMAP(n_components=self.manifold_dims, n_neighbors=self.n_neighbors,
+                                         min_dist=0.0, metric="euclidean", random_state=self.seed)
         else:
             from sklearn.decomposition import PCA
 
-            projection = PCA(n_components=min(self.manifold_dims, z.shape[1]), random_state=random_state)
-        u = projection.fit_transform(z)
-        mixture = GaussianMixture(self.n_clusters, covariance_type="full", n_init=self.mixture_inits,
-                                  random_state=random_state).fit(u)
-        return projection, mixture, mixture.predict(u), u
+            self._projection = PCA(n_components=min(self.manifold_dims, z.shape[1]), random_state=self.seed)
+        u = self._projection.fit_transform(z)
+        self._mixture = GaussianMixture(self.n_clusters, covariance_type="full", n_init=self.mixture_inits,
+                                        random_state=self.seed).fit(u)
+        if self.self_label_epochs:
+            self._classifier = self._self_label(data, self._mixture.predict_proba(u))
 
     def _self_label(self, data: torch.Tensor, posterior: np.ndarray):
         """Self-labelling: a small residual CNN learns the mixture's labels from the pixels under
@@ -155,17 +136,3 @@ class N2D(DeepClusterer):
                                   for i in range(0, len(data), 1024)]).numpy()
         z = self.embed(data).numpy()
         return self._mixture.predict(self._projection.transform(z))
-
-
-def code_neighbours(z: np.ndarray, k: int = 10) -> np.ndarray:
-    """Indices of each point's k nearest neighbours in the code space (itself left out)."""
-    from sklearn.neighbors import NearestNeighbors
-
-    k = min(k, len(z) - 1)
-    return NearestNeighbors(n_neighbors=k + 1).fit(z).kneighbors(z, return_distance=False)[:, 1:]
-
-
-def knn_agreement(neighbours: np.ndarray, labels: np.ndarray) -> float:
-    """Share of code-space neighbours that sit in a point's own cluster: high when the clusters' borders
-    run through sparse parts of the autoencoder's space rather than across dense ones."""
-    return float((labels[neighbours] == labels[:, None]).mean())
