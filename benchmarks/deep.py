@@ -224,6 +224,11 @@ def main() -> None:
     jobs = []
     if args.cifar == "none":  # every config but the CIFAR ones; a config named METHOD-X is variant X
         configs = [c for c in sorted((ROOT / "configs" / "deep").glob("*.yaml")) if "cifar" not in c.stem]
+        known = {"default" if "-" not in c.stem else c.stem.split("-", 1)[1] for c in configs}
+        unknown = set(args.variants.split(",")) - known if args.variants else set()
+        if unknown:
+            parser.error(f"--variants {','.join(sorted(unknown))} is not a config variant; choose from: "
+                         f"{', '.join(sorted(known))}")
         for dataset in [d for d in args.datasets.split(",") if d]:
             for config in configs:
                 method = config.stem.split("-")[0]
