@@ -103,7 +103,8 @@ def run_one(config_file: Path, overrides: list[str], key: tuple, device: str, da
 
     def line(record: dict, total: int) -> None:
         if record["step"] % 10 == 0 or record["step"] == total:
-            shown = "  ".join(f"{k} {record[k]:.4f}" for k in ("reconstruction", "cluster", "acc") if k in record)
+            shown = "  ".join(f"{k} {record[k]:.4f}" for k in ("reconstruction", "contrastive", "cluster", "acc")
+                              if k in record)
             print(f"    {record['phase']} {record['epoch']} ({record['step']}/{total}): {shown}", flush=True)
 
     result = session.run(resume=resume, progress=line)

@@ -153,6 +153,65 @@ def test_affine_jitter_is_seeded_and_keeps_shape(images):
         make_method("dec", augment="mixup")
 
 
+def test_contrastive_view_is_seeded_and_stays_an_image(images):
+    from clusterlab.deep.augment import contrastive_view
+    from clusterlab.deep.methods.base import epoch_generator
+
+    x = torch.from_numpy(images[0][:8, None])
+    a, b = contrastive_view(x, epoch_generator(0, 0, 1)), contrastive_view(x, epoch_generator(0, 0, 1))
+    assert a.shape == x.shape and torch.equal(a, b) and not torch.equal(a, x)
+    assert float(a.min()) >= 0 and float(a.max()) <= 1
+
+
+def test_nt_xent_counts_both_halves_as_negatives():
+    from clusterlab.deep.losses import nt_xent
+
+    a = torch.eye(4)  # orthonormal codes: the twin scores 1 / T, each of the 6 other views 0
+    assert float(nt_xent(a, a, 0.5)) == pytest.approx(-np.log(np.exp(2) / (np.exp(2) + 6)), rel=1e-5)
+    assert float(nt_xent(a, a[[1, 2, 3, 0]], 0.5)) > float(nt_xent(a, a, 0.5))
+    with pytest.raises(ParameterError, match="pretrain"):
+        make_method("n2d", pretrain="masked")
+
+
+def test_n2d_contrastive_pretraining_lowers_its_loss(images):
+    x = torch.from_numpy(images[0][:, None])
+    m = make_method("n2d", n_clusters=3, pretrain="contrastive", batch_size=30, net="mlp",
+                    net_options={"hidden": (64,)}, latent=8, lr=3e-3)
+    m.build((1, 12, 12))
+    losses = [m.train_epoch(0, epoch, x)["contrastive"] for epoch in range(20)]
+    chance = np.log(2 * 30 - 1)  # the twin is one of 59 other views
+    assert losses[0] == pytest.approx(chance, abs=0.2) and np.mean(losses[-3:]) < chance - 0.7
+    assert m.transform(images[0]).shape == (60, 8)
+
+
+def _n2d_contrastive_config(path, tmp_path, name):
+    return load_config(None, ["method=n2d", f"data.source={path}", "data.label=y", "model.n_clusters=3",
+                              "model.net=mlp", "model.net_options={hidden: [32]}", "model.latent=4",
+                              "model.pretrain=contrastive", "model.pretrain_epochs=4", "model.batch_size=16",
+                              "model.manifold=pca", f"run.out={tmp_path}", f"run.name={name}"])
+
+
+def test_n2d_contrastive_resume_ends_in_the_same_state(images_file, tmp_path):
+    """The projection head is part of the checkpoint, so a killed contrastive run resumes exactly."""
+    straight = Session.new(_n2d_contrastive_config(images_file, tmp_path, "straight"))
+    a = straight.run()
+    killed = Session.new(_n2d_contrastive_config(images_file, tmp_path, "killed"))
+
+    def kill_after_step_2(record, total):
+        if record["step"] == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        killed.run(progress=kill_after_step_2)
+    b = Session.open(killed.folder).run(resume=True)
+    from safetensors.torch import load_file
+    wa = load_file(str(straight.folder / "checkpoint" / "weights.safetensors"))
+    wb = load_file(str(killed.folder / "checkpoint" / "weights.safetensors"))
+    assert any(k.startswith("model.head.") for k in wa)
+    assert wa.keys() == wb.keys() and all(torch.allclose(wa[k], wb[k], atol=1e-5) for k in wa)
+    assert b["cluster_sizes"] == a["cluster_sizes"]
+
+
 def test_n2d_self_labelling_relabels_every_image(images):
     x, y = images
     m = make_method("n2d", n_clusters=3, pretrain_epochs=2, batch_size=16, net="mlp", net_options={"hidden": (32,)},

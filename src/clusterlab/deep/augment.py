@@ -42,3 +42,26 @@ def colour_jitter(x: torch.Tensor, g: torch.Generator, strength: float = 0.4, gr
 
 def and_augment(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
     return colour_jitter(random_resized_crop(x, g), g)
+
+
+def contrastive_view(x: torch.Tensor, g: torch.Generator, zoom: float = 0.2, degrees: float = 15.0,
+                     shift: float = 0.1, gain: float = 0.4, drop: float = 0.1) -> torch.Tensor:
+    """A random view of each image for contrastive pre-training: zoomed by up to `zoom`, turned by
+    up to `degrees`, moved by up to `shift` of its size, mirrored half the time, its brightness
+    scaled by up to `gain`, and a `drop` share of its pixels set to zero. Measured on
+    Fashion-MNIST with N2D (see methods/n2d.py); the seed of every draw comes from `g`."""
+    n = x.shape[0]
+
+    def uniform(half_width: float) -> torch.Tensor:
+        return (torch.rand(n, generator=g) * 2 - 1) * half_width
+
+    scale = 1 + uniform(zoom)
+    angle = uniform(degrees * torch.pi / 180)
+    tx, ty = uniform(2 * shift), uniform(2 * shift)  # affine_grid spans [-1, 1]: twice the size
+    flip = torch.where(torch.rand(n, generator=g) < 0.5, -1.0, 1.0)
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack([torch.stack([cos * flip, -sin, tx], 1), torch.stack([sin * flip, cos, ty], 1)], 1).to(x)
+    out = nn.functional.grid_sample(x, nn.functional.affine_grid(theta, list(x.shape), align_corners=False),
+                                    align_corners=False)
+    out = (out * (1 + uniform(gain)).view(n, 1, 1, 1).to(x)).clamp(0, 1)
+    return out * (torch.rand(x.shape, generator=g) >= drop).to(x)

@@ -16,6 +16,7 @@ import math
 import torch
 from torch import nn
 
+from ..losses import info_nce
 from .dec import DEC
 
 
@@ -48,13 +49,6 @@ def _view(x: torch.Tensor) -> torch.Tensor:
     """Another view of a batch: shifted by up to two pixels, with a little noise."""
     dx, dy = (int(v) for v in torch.randint(-2, 3, (2,)))
     return torch.roll(x, shifts=(dy, dx), dims=(2, 3)) + 0.05 * torch.randn_like(x)
-
-
-def info_nce(a: torch.Tensor, b: torch.Tensor, temperature: float) -> torch.Tensor:
-    a, b = nn.functional.normalize(a, dim=1), nn.functional.normalize(b, dim=1)
-    logits = a @ b.T / temperature
-    target = torch.arange(len(a), device=a.device)
-    return (nn.functional.cross_entropy(logits, target) + nn.functional.cross_entropy(logits.T, target)) / 2
 
 
 def entropy_of_sizes(labels, k: int) -> float:
