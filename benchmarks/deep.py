@@ -242,12 +242,22 @@ def main() -> None:
                     jobs.append((config, [f"data.source=images/{dataset}", *BUDGET.get((dataset, config.stem), [])],
                                  (dataset, "all", method, variant, seed)))
     elif args.cifar == "main":
-        for method in methods:  # METHOD-cifar10.yaml where one exists, else METHOD.yaml pointed at CIFAR-10
-            own = ROOT / "configs" / "deep" / f"{method}-cifar10.yaml"
-            config = own.name if own.exists() else f"{method}.yaml"
-            extra = [] if own.exists() else ["data.source=images/cifar10", "data.split=train", "data.eval_split=test"]
-            for seed in seeds:
-                jobs.append((ROOT / "configs" / "deep" / config, extra, ("cifar10", "cifar-test", method, "default", seed)))
+        # METHOD-cifar10.yaml where one exists, else METHOD.yaml pointed at CIFAR-10; a variant named in
+        # --variants runs METHOD-VARIANT.yaml pointed at CIFAR-10
+        to_cifar = ["data.source=images/cifar10", "data.split=train", "data.eval_split=test"]
+        for method in methods:
+            for variant in (args.variants.split(",") if args.variants else ["default"]):
+                own = ROOT / "configs" / "deep" / f"{method}-cifar10.yaml"
+                if variant != "default":
+                    config, extra = ROOT / "configs" / "deep" / f"{method}-{variant}.yaml", to_cifar
+                    if not config.exists():
+                        parser.error(f"--variants {variant}: there is no configs/deep/{config.name}")
+                elif own.exists():
+                    config, extra = own, []
+                else:
+                    config, extra = ROOT / "configs" / "deep" / f"{method}.yaml", to_cifar
+                for seed in seeds:
+                    jobs.append((config, extra, ("cifar10", "cifar-test", method, variant, seed)))
     else:
         for variant, overrides in ABLATIONS.items():
             for seed in seeds:
