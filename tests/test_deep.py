@@ -169,8 +169,13 @@ def test_nt_xent_counts_both_halves_as_negatives():
     a = torch.eye(4)  # orthonormal codes: the twin scores 1 / T, each of the 6 other views 0
     assert float(nt_xent(a, a, 0.5)) == pytest.approx(-np.log(np.exp(2) / (np.exp(2) + 6)), rel=1e-5)
     assert float(nt_xent(a, a[[1, 2, 3, 0]], 0.5)) > float(nt_xent(a, a, 0.5))
-    with pytest.raises(ParameterError, match="pretrain"):
+
+
+def test_n2d_names_the_allowed_pretraining_objectives():
+    with pytest.raises(ParameterError, match="reconstruction, contrastive"):
         make_method("n2d", pretrain="masked")
+    with pytest.raises(ParameterError, match="temperature"):
+        make_method("n2d", pretrain="contrastive", temperature=0)
 
 
 def test_n2d_contrastive_pretraining_lowers_its_loss(images):

@@ -16,7 +16,7 @@ def info_nce(a: torch.Tensor, b: torch.Tensor, temperature: float) -> torch.Tens
 
 def nt_xent(a: torch.Tensor, b: torch.Tensor, temperature: float) -> torch.Tensor:
     """SimCLR's NT-Xent: each of the 2n views against the 2n - 1 others, its twin the positive, so
-    the other images' views in both halves are negatives (twice InfoNCE's)."""
+    the other images' views in both halves are negatives (twice as many as in `info_nce`)."""
     h = nn.functional.normalize(torch.cat([a, b]), dim=1)
     logits = h @ h.T / temperature
     logits = logits.masked_fill(torch.eye(len(h), dtype=torch.bool, device=h.device), float("-inf"))
