@@ -246,8 +246,8 @@ def main() -> None:
         # --variants runs METHOD-VARIANT.yaml pointed at CIFAR-10
         to_cifar = ["data.source=images/cifar10", "data.split=train", "data.eval_split=test"]
         for method in methods:
+            own = ROOT / "configs" / "deep" / f"{method}-cifar10.yaml"
             for variant in (args.variants.split(",") if args.variants else ["default"]):
-                own = ROOT / "configs" / "deep" / f"{method}-cifar10.yaml"
                 if variant != "default":
                     config, extra = ROOT / "configs" / "deep" / f"{method}-{variant}.yaml", to_cifar
                     if not config.exists():

@@ -80,9 +80,13 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from torch import nn
 
 from ...errors import ParameterError
-from .base import DeepClusterer
+from ..augment import contrastive_view
+from ..losses import nt_xent
+from ..nets.conv import ConvEncoder
+from .base import DeepClusterer, epoch_generator, jitter
 
 MANIFOLDS = ("umap", "pca")
 PRETRAINS = ("reconstruction", "contrastive")
@@ -119,8 +123,6 @@ class N2D(DeepClusterer):
         super().build(shape)
         if self.pretrain == "contrastive":  # SimCLR's projection head; the codes are the encoder's output,
             # and the decoder stays untrained
-            from torch import nn
-
             self.model.head = nn.Sequential(nn.ReLU(), nn.Linear(self.latent, 128), nn.ReLU(),
                                             nn.Linear(128, 64)).to(self.device)
             self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.lr, weight_decay=self.weight_decay)
@@ -132,10 +134,6 @@ class N2D(DeepClusterer):
 
     def _contrastive_epoch(self, index: int, epoch: int, data: torch.Tensor) -> dict[str, float]:
         """SimCLR: two random views of every image in a batch, NT-Xent on the projection head."""
-        from ..augment import contrastive_view
-        from ..losses import nt_xent
-        from .base import epoch_generator
-
         g = epoch_generator(self.seed, index, epoch)
         self.model.train()
         total, seen = 0.0, 0
@@ -177,11 +175,6 @@ class N2D(DeepClusterer):
         image. It reads pixels, so it can mend single images the embedding placed wrong: what it
         cannot fit under jitter and smoothing is what it relabels. `self_label_share` < 1 keeps
         only the most confident share of each cluster."""
-        from torch import nn
-
-        from ..nets.conv import ConvEncoder
-        from .base import epoch_generator, jitter
-
         labels, confidence = posterior.argmax(axis=1), posterior.max(axis=1)
         keep = np.zeros(len(labels), dtype=bool)
         for c in range(self.n_clusters):
