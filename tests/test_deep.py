@@ -189,6 +189,35 @@ def test_n2d_contrastive_pretraining_lowers_its_loss(images):
     assert m.transform(images[0]).shape == (60, 8)
 
 
+def test_n2d_names_the_allowed_manifolds_and_clusterers():
+    with pytest.raises(ParameterError, match="umap, pca, sphere"):
+        make_method("n2d", manifold="tsne")
+    with pytest.raises(ParameterError, match="mixture, kmeans"):
+        make_method("n2d", clusterer="dbscan")
+
+
+def test_n2d_sphere_clusters_codes_by_direction_not_length(images):
+    """Codes along three directions, each at two lengths a factor of ten apart: on the unit sphere
+    k-means finds the directions; on the raw codes it cuts by length instead."""
+    x = torch.from_numpy(images[0][:, None])
+    rng = np.random.default_rng(0)
+    direction = np.repeat(np.arange(3), 20)
+    length = np.tile([0.5, 5.0], 30)
+    codes = (np.eye(4)[direction] + rng.normal(0, 0.05, (60, 4))) * length[:, None]
+
+    def labels(manifold):
+        m = make_method("n2d", n_clusters=3, net="mlp", latent=4, manifold=manifold, clusterer="kmeans",
+                        manifold_dims=4)
+        m.build((1, 12, 12))
+        m.embed = lambda data, batch_size=1024: torch.from_numpy(codes.astype(np.float32))
+        m.finish(x)
+        return m.predict_tensor(x)
+
+    from clusterlab.metrics import ari
+    assert ari(direction, labels("sphere")) == pytest.approx(1.0)
+    assert ari(direction, labels("pca")) < 0.9
+
+
 def _n2d_contrastive_config(path, tmp_path, name):
     return load_config(None, ["method=n2d", f"data.source={path}", "data.label=y", "model.n_clusters=3",
                               "model.net=mlp", "model.net_options={hidden: [32]}", "model.latent=4",

@@ -88,7 +88,8 @@ from ..losses import nt_xent
 from ..nets.conv import ConvEncoder
 from .base import DeepClusterer, epoch_generator, jitter
 
-MANIFOLDS = ("umap", "pca")
+MANIFOLDS = ("umap", "pca", "sphere")
+CLUSTERERS = ("mixture", "kmeans")
 PRETRAINS = ("reconstruction", "contrastive")
 
 
@@ -99,7 +100,7 @@ class N2D(DeepClusterer):
 
     def __init__(self, *, manifold: str = "umap", n_neighbors: int = 10, manifold_dims: int | None = None,
                  mixture_inits: int = 10, self_label_epochs: int = 0, self_label_share: float = 1.0,
-                 pretrain: str = "reconstruction", temperature: float = 0.5, **base):
+                 pretrain: str = "reconstruction", temperature: float = 0.5, clusterer: str = "mixture", **base):
         base.setdefault("net", "mlp")
         super().__init__(**base)
         if pretrain not in PRETRAINS:
@@ -109,6 +110,9 @@ class N2D(DeepClusterer):
         self.pretrain, self.temperature = pretrain, temperature
         if manifold not in MANIFOLDS:
             raise ParameterError(f"manifold {manifold!r} is not allowed; choose one of: {', '.join(MANIFOLDS)}")
+        if clusterer not in CLUSTERERS:
+            raise ParameterError(f"clusterer {clusterer!r} is not allowed; choose one of: {', '.join(CLUSTERERS)}")
+        self.clusterer = clusterer
         if mixture_inits < 1:
             raise ParameterError(f"mixture_inits must be at least 1, got {mixture_inits}")
         if self_label_epochs < 0 or not 0 < self_label_share <= 1:
@@ -151,6 +155,7 @@ class N2D(DeepClusterer):
         return {"contrastive": total / max(seen, 1)}
 
     def finish(self, data: torch.Tensor) -> None:
+        from sklearn.cluster import KMeans
         from sklearn.mixture import GaussianMixture
 
         z = self.embed(data).numpy()
@@ -159,15 +164,24 @@ class N2D(DeepClusterer):
 
             self._projection = umap.UMAP(n_components=self.manifold_dims, n_neighbors=self.n_neighbors,
                                          min_dist=0.0, metric="euclidean", random_state=self.seed)
-        else:
+        elif self.manifold == "pca":
             from sklearn.decomposition import PCA
 
             self._projection = PCA(n_components=min(self.manifold_dims, z.shape[1]), random_state=self.seed)
+        else:  # NT-Xent compares directions, so the codes' lengths carry little
+            from sklearn.preprocessing import Normalizer
+
+            self._projection = Normalizer()
         u = self._projection.fit_transform(z)
-        self._mixture = GaussianMixture(self.n_clusters, covariance_type="full", n_init=self.mixture_inits,
-                                        random_state=self.seed).fit(u)
+        if self.clusterer == "kmeans":
+            self._mixture = KMeans(self.n_clusters, n_init=self.mixture_inits, random_state=self.seed).fit(u)
+        else:
+            self._mixture = GaussianMixture(self.n_clusters, covariance_type="full", n_init=self.mixture_inits,
+                                            random_state=self.seed).fit(u)
         if self.self_label_epochs:
-            self._classifier = self._self_label(data, self._mixture.predict_proba(u))
+            posterior = (np.eye(self.n_clusters)[self._mixture.labels_] if self.clusterer == "kmeans"
+                         else self._mixture.predict_proba(u))
+            self._classifier = self._self_label(data, posterior)
 
     def _self_label(self, data: torch.Tensor, posterior: np.ndarray):
         """Self-labelling: a small residual CNN learns the mixture's labels from the pixels under
