@@ -246,10 +246,11 @@ def test_n2d_contrastive_resume_ends_in_the_same_state(images_file, tmp_path):
     assert b["cluster_sizes"] == a["cluster_sizes"]
 
 
-def test_n2d_self_labelling_relabels_every_image(images):
+@pytest.mark.parametrize("manifold, clusterer", [("pca", "mixture"), ("sphere", "kmeans")])
+def test_n2d_self_labelling_relabels_every_image(images, manifold, clusterer):
     x, y = images
     m = make_method("n2d", n_clusters=3, pretrain_epochs=2, batch_size=16, net="mlp", net_options={"hidden": (32,)},
-                    latent=4, manifold="pca", self_label_epochs=2)
+                    latent=4, manifold=manifold, clusterer=clusterer, self_label_epochs=2)
     labels = m.fit_predict(x)
     assert m._classifier is not None and labels.shape == (60,) and set(labels) <= {0, 1, 2}
 

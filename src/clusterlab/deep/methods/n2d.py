@@ -71,6 +71,25 @@ The benchmark's 3 seeds (`results/deep.md`): 65.86 +- 1.54 % ACC on Fashion-MNIS
 these views hurt. Without the mirror, USPS rose only to 79.2 % (seed 0, 40 epochs), so for digits the
 reconstruction objective stays the choice.
 
+`manifold="sphere"` scales the codes to unit length and learns nothing; with `clusterer="kmeans"`
+(`mixture_inits` then counts k-means starts) it is the tail of `n2d-contrastive-kmeans.yaml`: NT-Xent
+compares directions, so cosine geometry is what the contrastive codes were trained for. On CIFAR-10
+(trained on the 50,000, scored on the test 10,000; 2026-12-01) it beat UMAP + mixture on the same
+network in three of four contrastive encoders, ACC / NMI / ARI %: seed 0, 24.11 / 12.51 / 7.04 against
+22.54 / 11.88 / 6.47; seed 1, 22.81 / 11.59 / 5.92 against 23.32 / 12.03 / 6.06 (the benchmark's run);
+seed 1 at temperature 0.2, 22.76 / 12.21 / 6.36 against 21.51 / 11.59 / 5.33; seed 1 with random
+resized crops for views, 22.16 / 11.84 / 6.20 against 22.15 / 11.69 / 5.42. Three k-means seeds on one
+network gave 24.01-24.11 %. On the seed-0 codes, k-means without the scaling gave 22.47 %, and a
+full-covariance mixture on the sphere 23.33 %. None of these encoder changes (temperature, crops)
+lifted ACC, and neither did these, each tried once on CIFAR-10 with k-means on the sphere (none kept):
+colour jitter in the views (20 epochs: 18.86 % against 21.85 %), 60 epochs (23.54 % against 24.11 % at
+40), the plain CNN encoder (24.17 / 24.16 / 23.03 / 22.82 % after 10 / 20 / 30 / 40 epochs), the
+2000-wide layer under the codes (22.79 % against 22.81 %), codes averaged over 8 views (22.43 %),
+SCAN's clustering head on the frozen codes (neighbour consistency plus entropy, best of five heads by
+loss: 24.68 / 22.86 / 22.45 % on the benchmark's seeds 0 / 1 / 2, 23.33 on average, and 23.63 % on the
+CNN; NMI and ARI under k-means' on three of the four), and self-labelling after k-means (seed 1,
+10 epochs: 22.38 % against 22.82 %). What decides ACC here is which network a seed trains.
+
 UMAP compiles for about half a minute in each new process, so `manifold="pca"` exists for quick
 checks; the published method (and the default) is UMAP. The projection and the mixture are
 refitted deterministically from the embedding and the seed, so checkpoints hold only the network.
