@@ -149,7 +149,7 @@ class N2D(DeepClusterer):
         self.self_label_epochs, self.self_label_share = self_label_epochs, self_label_share
         self._classifier = None
         self.manifold_dims = manifold_dims or self.n_clusters
-        self._projection = self._clusterer = None
+        self._projection = self._cluster_model = None
 
     def build(self, shape: tuple[int, int, int]) -> None:
         super().build(shape)
@@ -202,13 +202,14 @@ class N2D(DeepClusterer):
             self._projection = Normalizer()
         u = self._projection.fit_transform(z)
         if self.clusterer == "kmeans":
-            self._clusterer = KMeans(self.n_clusters, n_init=self.mixture_inits, random_state=self.seed).fit(u)
+            model = KMeans(self.n_clusters, n_init=self.mixture_inits, random_state=self.seed)
         else:
-            self._clusterer = GaussianMixture(self.n_clusters, covariance_type="full", n_init=self.mixture_inits,
-                                            random_state=self.seed).fit(u)
+            model = GaussianMixture(self.n_clusters, covariance_type="full", n_init=self.mixture_inits,
+                                    random_state=self.seed)
+        self._cluster_model = model.fit(u)
         if self.self_label_epochs:
-            posterior = (np.eye(self.n_clusters)[self._clusterer.labels_] if self.clusterer == "kmeans"
-                         else self._clusterer.predict_proba(u))
+            posterior = (np.eye(self.n_clusters)[self._cluster_model.labels_] if self.clusterer == "kmeans"
+                         else self._cluster_model.predict_proba(u))
             self._classifier = self._self_label(data, posterior)
 
     def _self_label(self, data: torch.Tensor, posterior: np.ndarray):
@@ -244,11 +245,11 @@ class N2D(DeepClusterer):
         return net.eval()
 
     def predict_tensor(self, data: torch.Tensor) -> np.ndarray:
-        if self._clusterer is None:
+        if self._cluster_model is None:
             raise ParameterError("n2d has no fitted projection; train it first")
         if self._classifier is not None:
             with torch.no_grad():
                 return torch.cat([self._classifier(data[i: i + 1024].to(self.device)).argmax(dim=1).cpu()
                                   for i in range(0, len(data), 1024)]).numpy()
         z = self.embed(data).numpy()
-        return self._clusterer.predict(self._projection.transform(z))
+        return self._cluster_model.predict(self._projection.transform(z))
