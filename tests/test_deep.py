@@ -51,6 +51,10 @@ def test_every_method_trains_a_step_or_two(name, images):
         extra["refine_epochs"] = 1
     if name == "and":
         extra.update(max_round=2, max_epoch=1, autok_consensus_methods=["silhouette"], autok_max_k=5)
+    if name == "patch_kmeans":  # it trains no network, so the network's options are not its own
+        m = make_method(name, n_clusters=3, atoms=8, patch=4, n_patches=500, dims=4, batch_size=16)
+        assert m.fit_predict(x).shape == (60,) and m.transform(x).shape == (60, 4)
+        return
     m = make_method(name, n_clusters=3, pretrain_epochs=2, batch_size=16, net="mlp", net_options={"hidden": (32, 16)},
                     latent=4, **extra)
     labels = m.fit_predict(x)
@@ -300,3 +304,49 @@ def test_and_session_logs_autok_embeddings_to_the_projector(images_file, tmp_pat
     metadata = sorted(board.rglob("metadata.tsv"))
     assert metadata and metadata[0].read_text().splitlines()[0] == "cluster\ttruth"
     assert len(metadata[0].read_text().splitlines()) == 41  # header + the 40 sampled memory rows
+
+
+def test_patch_dictionary_convolutions_equal_the_windowed_definition():
+    """The encoder computes each window's normalisation, whitening and distances by convolutions;
+    they must give what normalising, whitening and comparing every unfolded window gives."""
+    from clusterlab.deep.nets.patches import PatchDictionary
+
+    torch.manual_seed(0)
+    d = PatchDictionary((3, 12, 12), atoms=7, patch=4)
+    d.fit(torch.rand(40, 3, 12, 12), 2000, seed=0)
+    x = torch.rand(5, 3, 12, 12)
+    u = torch.nn.functional.unfold(x, 4).transpose(1, 2)
+    u = u - u.mean(2, keepdim=True)
+    u = (u / torch.sqrt(u.var(2, keepdim=True, unbiased=False) + d.contrast_eps) - d.mean) @ d.whitening
+    dist = torch.cdist(u, d.dictionary.expand(5, -1, -1))
+    act = (dist.mean(2, keepdim=True) - dist).clamp(min=0).reshape(5, 9, 9, 7)
+    quadrants = [act[:, :4, :4], act[:, :4, 4:], act[:, 4:, :4], act[:, 4:, 4:]]
+    expected = torch.cat([q.sum((1, 2)) for q in quadrants], 1)
+    assert torch.allclose(d(x), expected, atol=1e-4) and float(expected.max()) > 1
+
+
+def test_patch_kmeans_separates_shapes_and_its_checkpoint_is_the_whole_model(images_file, images, tmp_path):
+    config = load_config(None, ["method=patch_kmeans", f"data.source={images_file}", "data.label=y",
+                                "model.n_clusters=3", "model.atoms=16", "model.patch=4", "model.n_patches=2000",
+                                "model.dims=6", "model.batch_size=16", f"run.out={tmp_path}", "run.name=p"])
+    trained = Session.new(config).run()
+    assert trained["ari"] > 0.9
+    assert not (tmp_path / "p" / "checkpoint" / "optimizer.pt").exists()  # nothing was trained by gradient
+    tested = Session.open(tmp_path / "p").run(test_only=True)
+    assert tested["cluster_sizes"] == trained["cluster_sizes"] and tested["ari"] == pytest.approx(trained["ari"])
+
+
+def test_patch_kmeans_refuses_network_options_and_impossible_sizes(images):
+    with pytest.raises(ParameterError, match="no option lr"):
+        make_method("patch_kmeans", lr=0.1)
+    with pytest.raises(ParameterError, match="model.lr is not an option of patch_kmeans"):
+        load_config(None, ["method=patch_kmeans", "model.lr=0.1"])
+    with pytest.raises(ParameterError, match="n_patches"):
+        make_method("patch_kmeans", atoms=100, n_patches=50)
+    x = images[0][:4]  # 4 images of 12 x 12: 4 x 81 windows of 4 x 4, fewer than 800 atoms
+    with pytest.raises(DataError, match="fewer distinct"):
+        make_method("patch_kmeans", n_clusters=2, patch=4, n_patches=1000).fit(x)
+    with pytest.raises(DataError, match="dims"):
+        make_method("patch_kmeans", n_clusters=2, atoms=8, patch=4, n_patches=500, dims=10).fit(x)
+    with pytest.raises(ParameterError, match="patch must be between"):
+        make_method("patch_kmeans", patch=12).fit(x)

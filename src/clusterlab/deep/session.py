@@ -129,7 +129,8 @@ class Session:
         shutil.rmtree(new, ignore_errors=True)
         new.mkdir()
         save_file(method.tensors(), str(new / "weights.safetensors"))
-        torch.save(method.optimizer.state_dict(), new / "optimizer.pt")
+        if method.optimizer is not None:  # patch k-means learns without one
+            torch.save(method.optimizer.state_dict(), new / "optimizer.pt")
         (new / "state.json").write_text(json.dumps(state, indent=1))
         if live.exists():
             shutil.rmtree(old, ignore_errors=True)
@@ -149,7 +150,8 @@ class Session:
         try:
             state = json.loads((ckpt / "state.json").read_text())
             method.load_tensors(load_file(str(ckpt / "weights.safetensors")))
-            method.optimizer.load_state_dict(torch.load(ckpt / "optimizer.pt", weights_only=True))
+            if method.optimizer is not None:
+                method.optimizer.load_state_dict(torch.load(ckpt / "optimizer.pt", weights_only=True))
         except (json.JSONDecodeError, SafetensorError, OSError, RuntimeError, KeyError, ValueError) as exc:
             raise DataError(f"the checkpoint in {ckpt} is corrupt or from another model: "
                             f"{str(exc).splitlines()[0][:200]}") from None

@@ -15,8 +15,10 @@ from .atc import ATCDeepEntropy
 from .base import DeepClusterer, Phase, as_images
 from .dec import DEC, IDEC
 from .n2d import N2D
+from .patch_kmeans import PatchKMeans
 
-METHODS: dict[str, type[DeepClusterer]] = {m.name: m for m in (AEKMeans, DEC, IDEC, ATCDeepEntropy, N2D, AND)}
+METHODS: dict[str, type[DeepClusterer]] = {m.name: m for m in (AEKMeans, DEC, IDEC, ATCDeepEntropy, N2D, AND,
+                                                                   PatchKMeans)}
 
 
 def options_of(name: str) -> set[str]:
@@ -26,7 +28,7 @@ def options_of(name: str) -> set[str]:
         if klass is object:
             continue
         keys |= {p for p in inspect.signature(klass.__init__).parameters if p not in ("self", "base", "dec")}
-    return keys
+    return keys - set(getattr(cls, "unused_options", ()))
 
 
 def make_method(name: str, **options) -> DeepClusterer:
