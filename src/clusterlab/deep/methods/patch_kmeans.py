@@ -37,6 +37,8 @@ class PatchKMeans(DeepClusterer):
         unused = sorted(set(base) & set(self.unused_options))
         if unused:
             raise ParameterError(f"patch_kmeans trains no network by gradient, so it has no option {', '.join(unused)}")
+        base.setdefault("batch_size", 16)  # images per encoding step: on CIFAR-10, 1.12 s per 512 images on
+        # two threads, against 1.59 s with 128 (the activations of a large batch no longer stay in cache)
         super().__init__(**base)
         for name, value, least in (("atoms", atoms, 2), ("patch", patch, 2), ("dims", dims, 1),
                                    ("kmeans_inits", kmeans_inits, 1)):

@@ -84,10 +84,11 @@ class PatchDictionary(nn.Module):
         u = (F.conv2d(x, filters) - mu * self.whitening.sum(1)[None, :, None, None]) \
             / torch.sqrt(var + self.contrast_eps) - (self.whitening @ self.mean)[None, :, None, None]
         atoms = self.dictionary
-        d2 = (u * u).sum(1, keepdim=True) - 2 * F.conv2d(u, atoms[:, :, None, None]) \
-            + (atoms * atoms).sum(1)[None, :, None, None]
-        dist = d2.clamp(min=0).sqrt()
-        act = (dist.mean(1, keepdim=True) - dist).clamp(min=0)
+        # |u - a|^2 = |u|^2 - 2 u.a + |a|^2, with |a|^2 as the convolution's bias; the in-place steps
+        # matter: this (n, atoms, windows) tensor is most of the encoder's time and memory
+        dist = F.conv2d(u, -2 * atoms[:, :, None, None], bias=(atoms * atoms).sum(1))
+        dist.add_((u * u).sum(1, keepdim=True)).clamp_(min=0).sqrt_()
+        act = torch.sub(dist.mean(1, keepdim=True), dist, out=dist).clamp_(min=0)
         rows, cols = act.shape[2] // 2, act.shape[3] // 2
         quads = [act[:, :, :rows, :cols], act[:, :, :rows, cols:], act[:, :, rows:, :cols], act[:, :, rows:, cols:]]
         return torch.cat([q.sum((2, 3)) for q in quads], 1)
