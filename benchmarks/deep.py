@@ -179,7 +179,11 @@ def report() -> None:
                  "device": ", ".join(sorted(set(g.device)))}
                 for (m, v), g in cifar.groupby(["method", "variant"], sort=False)]
         lines += ["## CIFAR-10, the seed's protocol (train on train, report on test)", "",
-                  markdown_table(pd.DataFrame(rows), floatfmt=".1f"), "", "Published (3 seeds, GPU):", "",
+                  markdown_table(pd.DataFrame(rows), floatfmt=".1f"), ""]
+        if (cifar.method == "patch_kmeans").any():
+            lines += ["patch_kmeans trains no network: one convolutional layer of k-means filters on whitened "
+                      "windows (Coates et al. 2011), then k-means; see `deep/methods/patch_kmeans.py`.", ""]
+        lines += ["Published (3 seeds, GPU):", "",
                   markdown_table(CIFAR_PUBLISHED, floatfmt=".2f"), ""]
     abl = frame[frame.protocol == "cifar-20pct"]
     if len(abl):
