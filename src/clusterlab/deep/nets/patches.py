@@ -112,7 +112,7 @@ class PatchEncoder(nn.Module):
         self.register_buffer("components", torch.zeros(dims, f))  # rows already divided by their spread
 
     @torch.no_grad()
-    def activations(self, images: torch.Tensor, batch_size: int = 128) -> torch.Tensor:
+    def activations(self, images: torch.Tensor, batch_size: int = 16) -> torch.Tensor:
         device = self.feature_mean.device
         return torch.cat([self.dictionary(images[i: i + batch_size].to(device)).cpu()
                           for i in range(0, len(images), batch_size)])
