@@ -19,12 +19,13 @@ every CIFAR-10 trial here; nothing was tuned after them.
 The benchmark's 3 seeds (`results/deep.md`, 2026-12-01, two threads): CIFAR-10 33.50 +- 1.94 /
 20.63 +- 1.24 / 12.30 +- 1.10 % (seeds 34.94, 30.75, 34.80 % ACC), 1.8 min per run, against the
 seed's published best, ATC-Deep-Entropy's 23.69 / 10.65 / 5.74 %, and the best networks trained
-here: ATC-Deep-Entropy 25.22 / 12.09 / 6.62 % (seed 0, 34.5 min), AE+KMeans 24.20 / 11.68 / 6.21 %
-(10.8 min) and N2D, contrastive, with k-means on the sphere, 23.00 / 11.88 / 6.36 % (12.9 min). The
-seed draws the windows, the dictionary, the PCA's randomised solver and k-means' starts; the trial
-above shows k-means' starts alone moving ACC by a few points on one dictionary. On the grey sets it
-is under N2D: MNIST-test 74.15 +- 3.27 %, USPS 63.82 +- 0.10 %, Fashion-MNIST 59.87 +- 0.32 % ACC
-(N2D 95.52 / 96.63 / 60.83), so there it is no replacement for the networks.
+here: ATC-Deep-Entropy on the seed's budget 23.63 / 11.28 / 6.13 % (2 seeds, 34 min each),
+AE+KMeans 24.20 / 11.68 / 6.21 % (10.8 min) and N2D, contrastive, with k-means on the sphere, 23.00
+/ 11.88 / 6.36 % (12.9 min). The seed draws the windows, the dictionary, the PCA's randomised
+solver and k-means' starts; the trial above shows k-means' starts alone moving ACC by a few points
+on one dictionary. On the grey sets it is under N2D: MNIST-test 74.15 +- 3.27 %, USPS 63.82 +- 0.10
+%, Fashion-MNIST 59.87 +- 0.32 % ACC (N2D 95.52 / 96.63 / 60.83), so there it is no replacement for
+the networks.
 """
 
 from __future__ import annotations
