@@ -22,13 +22,17 @@ METHODS: dict[str, type[DeepClusterer]] = {m.name: m for m in (AEKMeans, DEC, ID
 
 
 def options_of(name: str) -> set[str]:
-    cls = METHODS[name]
+    """The options a method's constructor accepts: its own, and its parents' for as long as each
+    constructor passes the rest on (`**base`)."""
     keys = set()
-    for klass in cls.__mro__:
-        if klass is object:
+    for klass in METHODS[name].__mro__:
+        if "__init__" not in vars(klass):
             continue
-        keys |= {p for p in inspect.signature(klass.__init__).parameters if p not in ("self", "base", "dec")}
-    return keys - set(getattr(cls, "unused_options", ()))
+        parameters = inspect.signature(klass.__init__).parameters.values()
+        keys |= {p.name for p in parameters if p.name != "self" and p.kind is not p.VAR_KEYWORD}
+        if not any(p.kind is p.VAR_KEYWORD for p in parameters):
+            break
+    return keys
 
 
 def make_method(name: str, **options) -> DeepClusterer:

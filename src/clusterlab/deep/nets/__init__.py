@@ -7,7 +7,8 @@
 - `cnn`: a plain convolutional encoder (no skips); `cnn_attention`: the same with a
   self-attention block over the feature map; `vit`: a small vision transformer encoder.
 The convolutional backbones share one transposed-convolution decoder, so every architecture
-can be pre-trained by reconstruction and compared in the same method.
+can be pre-trained by reconstruction and compared in the same method. `patches` holds the one
+encoder that is no autoencoder: patch k-means' layer of k-means filters, learned without gradients.
 """
 
 from __future__ import annotations
