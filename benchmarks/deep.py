@@ -4,7 +4,8 @@ protocol and its ablations; ACC / NMI / ARI mean +- std over seeds, with wall ti
 Each (dataset, method, seed) is one session run (`clusterlab.deep.session`) from the method's
 config in configs/deep/, with the data source overridden; finished runs are appended to
 results/deep-runs.csv at once, and an interrupted run resumes from its checkpoint, so the
-benchmark can span several sittings. Writes results/deep.md from every row of that CSV.
+benchmark can span several sittings. The method `kmeans_pixels` is the baseline, k-means on the
+raw pixels, with no config. Writes results/deep.md from every row of that CSV.
 
     python benchmarks/deep.py [--datasets mnist-test,usps,fashion-mnist] [--methods all]
                               [--seeds 0,1,2] [--cifar main|ablations] [--device cpu] [--report-only]
@@ -19,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -117,6 +119,37 @@ def run_one(config_file: Path, overrides: list[str], key: tuple, device: str, da
             "device": device_label(device), "date": today(), "commit": commit()}
 
 
+# The baseline every published table starts from: the registry's k-means (10 starts) on raw pixels
+# scaled to [0, 1], fitted on the same images as the networks and scored on the same ones, with
+# k = 10 as the configs give the networks (every set here has ten classes). No config: it has no
+# network and nothing to resume.
+PIXEL_KMEANS = "kmeans_pixels"
+
+
+def run_pixel_kmeans(key: tuple, data_dir: str, data: dict) -> dict:
+    from threadpoolctl import threadpool_limits
+
+    from clusterlab.algorithms.registry import make_estimator
+    from clusterlab.deep.session import load_images, scores
+
+    dataset, protocol, method, variant, seed = key
+    start = time.perf_counter()
+    x, _, ex, ey, note = load_images({"data": data, "run": {"seed": seed}}, data_dir)
+    print(f"  {note}", flush=True)
+    x, ex = x.reshape(len(x), -1).numpy(), ex.reshape(len(ex), -1).numpy()
+    with threadpool_limits(THREADS):
+        fit_start = time.perf_counter()
+        model = make_estimator("kmeans", 10, seed=seed).fit(x)
+        train_seconds = time.perf_counter() - fit_start
+        labels = model.predict(ex)
+    result = scores(ey, labels)
+    return {"dataset": dataset, "protocol": protocol, "method": method, "variant": variant, "seed": seed,
+            **result, "size_std": round(float(np.bincount(labels).std()), 1), "knn_accuracy": None,
+            "k_estimate": None, "train_seconds": round(train_seconds, 1),
+            "wall_seconds": round(time.perf_counter() - start, 1), "device": device_label("cpu"), "date": today(),
+            "commit": commit()}
+
+
 def device_label(device: str) -> str:
     """The device as the table shows it; CPU runs on fewer threads than cores say how many."""
     cores = os.cpu_count() or 1
@@ -157,6 +190,9 @@ def report() -> None:
              "whole run on this machine (training, projection and mixture, self-labelling, evaluation; for a run "
              "resumed from a checkpoint, its training time summed over the sittings). Configs: "
              "`configs/deep/<method>.yaml`, data source overridden.", ""]
+    if (frame.method == PIXEL_KMEANS).any():
+        lines += [f"{PIXEL_KMEANS}: no network, the baseline: k-means (10 starts) on the raw pixels, fitted and "
+                  "scored on the same images as the networks.", ""]
     main = frame[frame.protocol == "all"]
     for dataset, part in main.groupby("dataset", sort=False):
         rows = []
@@ -224,7 +260,10 @@ def main() -> None:
         return
     from clusterlab.deep import METHODS
 
-    methods = list(METHODS) if args.methods == "all" else args.methods.split(",")
+    methods = [*METHODS, PIXEL_KMEANS] if args.methods == "all" else args.methods.split(",")
+    unknown = set(methods) - {*METHODS, PIXEL_KMEANS}
+    if unknown:
+        parser.error(f"--methods {','.join(sorted(unknown))}: choose from {', '.join([*METHODS, PIXEL_KMEANS])}")
     seeds = [int(s) for s in args.seeds.split(",")]
     jobs = []
     if args.cifar == "none":  # every config but the CIFAR ones; a config named METHOD-X is variant X
@@ -245,11 +284,18 @@ def main() -> None:
                 for seed in seeds:
                     jobs.append((config, [f"data.source=images/{dataset}", *BUDGET.get((dataset, config.stem), [])],
                                  (dataset, "all", method, variant, seed)))
+            if PIXEL_KMEANS in methods and (not args.variants or "default" in args.variants.split(",")):
+                jobs += [(None, {"source": f"images/{dataset}"}, (dataset, "all", PIXEL_KMEANS, "default", seed))
+                         for seed in seeds]
     elif args.cifar == "main":
         # METHOD-cifar10.yaml where one exists, else METHOD.yaml pointed at CIFAR-10; a variant named in
         # --variants runs METHOD-VARIANT.yaml pointed at CIFAR-10
         to_cifar = ["data.source=images/cifar10", "data.split=train", "data.eval_split=test"]
         for method in methods:
+            if method == PIXEL_KMEANS:
+                jobs += [(None, {"source": "images/cifar10", "split": "train", "eval_split": "test"},
+                          ("cifar10", "cifar-test", method, "default", seed)) for seed in seeds]
+                continue
             own = ROOT / "configs" / "deep" / f"{method}-cifar10.yaml"
             for variant in (args.variants.split(",") if args.variants else ["default"]):
                 if variant != "default":
@@ -267,6 +313,9 @@ def main() -> None:
             for seed in seeds:
                 jobs.append((ROOT / "configs" / "deep" / "atc-cifar10.yaml", [*overrides, "data.max_samples=10000"],
                              ("cifar10", "cifar-20pct", "atc", variant, seed)))
+    if args.override and any(c is None for c, _, _ in jobs):
+        print(f"{PIXEL_KMEANS} has no config to override: left out of this run", flush=True)
+        jobs = [job for job in jobs if job[0] is not None]
     if args.override:  # runs with overrides are another variant, never mixed with the configs' own
         jobs = [(c, o, (*k[:3], " ".join(args.override) if k[3] == "default" else f"{k[3]} {' '.join(args.override)}",
                         k[4])) for c, o, k in jobs]
@@ -279,7 +328,10 @@ def main() -> None:
             continue
         print(f"{key}", flush=True)
         start = time.perf_counter()
-        append(run_one(config_file, [*overrides, *args.override], key, args.device, args.data_dir))
+        if config_file is None:  # the pixel baseline: overrides are its data section
+            append(run_pixel_kmeans(key, args.data_dir, overrides))
+        else:
+            append(run_one(config_file, [*overrides, *args.override], key, args.device, args.data_dir))
         print(f"  done in {(time.perf_counter() - start) / 60:.1f} min", flush=True)
         report()
     report()
