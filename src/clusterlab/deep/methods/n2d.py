@@ -95,9 +95,9 @@ The benchmark's 3 seeds (`results/deep.md`): CIFAR-10 23.00 +- 0.84 / 11.88 +- 0
 (UMAP + mixture 22.77 / 11.92 / 6.19), 12.9 min per run on one thread beside another run. On the
 grey images the sphere is no general win: Fashion-MNIST 61.34 +- 1.07 % against UMAP's 65.86, USPS
 65.48 against 65.76, MNIST-test 56.34 against 48.99 (both far under reconstruction's 95-97 %).
-For scale: k-means on CIFAR-10's raw pixels, fitted on the 50,000 and scored on the test 10,000, gave
-20.41-20.83 / 8.30-8.51 / 4.23-4.29 % over three seeds (three starts each), under the published
-K-Means row (22.67 / 8.72 / 5.46).
+For scale: k-means on CIFAR-10's raw pixels (the benchmark's `kmeans_pixels`, 10 starts), fitted on
+the 50,000 and scored on the test 10,000, gives 20.82 +- 0.01 / 8.29 / 4.23 % over three seeds, under
+the published K-Means row (22.67 / 8.72 / 5.46).
 
 UMAP compiles for about half a minute in each new process, so `manifold="pca"` exists for quick
 checks; the published method (and the default) is UMAP. The projection and the mixture are

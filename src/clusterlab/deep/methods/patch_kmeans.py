@@ -19,7 +19,7 @@ every CIFAR-10 trial here; nothing was tuned after them.
 The benchmark's 3 seeds (`results/deep.md`, 2026-12-01, two threads): CIFAR-10 33.50 +- 1.94 /
 20.63 +- 1.24 / 12.30 +- 1.10 % (seeds 34.94, 30.75, 34.80 % ACC), 1.8 min per run, against the
 seed's published best, ATC-Deep-Entropy's 23.69 / 10.65 / 5.74 %, and the best networks trained
-here: ATC-Deep-Entropy on the seed's budget 23.63 / 11.28 / 6.13 % (2 seeds, 34 min each),
+here: ATC-Deep-Entropy on the seed's budget 24.02 / 11.48 / 6.27 % (3 seeds, 36 min each),
 AE+KMeans 24.20 / 11.68 / 6.21 % (10.8 min) and N2D, contrastive, with k-means on the sphere, 23.00
 / 11.88 / 6.36 % (12.9 min). The seed draws the windows, the dictionary, the PCA's randomised
 solver and k-means' starts; the trial above shows k-means' starts alone moving ACC by a few points
