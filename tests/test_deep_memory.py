@@ -34,3 +34,15 @@ def test_memory_update_mixes_and_renormalises():
     bank.update(torch.tensor([0]), torch.tensor([[0.0, 1.0]]))
     assert torch.allclose(bank.bank[0], torch.tensor([0.7071, 0.7071]), atol=1e-4)
     assert torch.allclose(bank.bank[1], torch.tensor([0.0, 1.0]))
+
+
+def test_entropy_and_neighbour_match_their_definition():
+    torch.manual_seed(0)
+    bank = MemoryBank(50, dim=8, temperature=0.2)
+    entropy, neighbour = bank.entropy_and_neighbour(chunk=16)
+    sims = bank.bank @ bank.bank.T
+    sims.fill_diagonal_(-float("inf"))
+    p = torch.softmax(sims / 0.2, dim=1)
+    expected = -(p * p.clamp_min(1e-30).log()).sum(dim=1)
+    assert torch.allclose(entropy, expected, atol=1e-4)
+    assert torch.equal(neighbour, sims.argmax(dim=1))

