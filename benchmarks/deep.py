@@ -51,9 +51,6 @@ DEC_BUDGET = ["model.pretrain_epochs=40", "model.refine_epochs=15"]
 ATC_BUDGET = ["model.pretrain_epochs=15", "model.refine_epochs=8"]
 # Self-labelling gets 8 epochs instead of 15 there: expected at about 38 s per epoch (USPS: 1.7 s for
 # 9,298 images a third the size); measured with projection and mixture, 391 s in all (seed 0).
-BUDGET = {("fashion-mnist", stem): budget for stem, budget in {
-    "ae_kmeans": MLP_BUDGET, "n2d": MLP_BUDGET, "n2d-selflabel": [*MLP_BUDGET, "model.self_label_epochs=8"],
-    "dec": DEC_BUDGET, "idec": DEC_BUDGET, "atc": ATC_BUDGET}.items()}
 # AND compares every image with the whole memory bank in each step, so an epoch grows with n^2.
 # Its first epoch on the 70,000 Fashion-MNIST images took 695 s on one thread beside another run;
 # alone on two threads a step took 140 ms in the backbone and 107 ms against the bank (about 135 s
@@ -62,7 +59,9 @@ BUDGET = {("fashion-mnist", stem): budget for stem, budget in {
 # discrimination, then 25 / 50 / 75 / 100 % anchors): expected at about 18 min, measured at 13.5
 # min per run (3 seeds, 43.9 % ACC).
 AND_BUDGET = ["model.max_epoch=1"]
-BUDGET[("fashion-mnist", "and")] = AND_BUDGET
+BUDGET = {("fashion-mnist", stem): budget for stem, budget in {
+    "ae_kmeans": MLP_BUDGET, "n2d": MLP_BUDGET, "n2d-selflabel": [*MLP_BUDGET, "model.self_label_epochs=8"],
+    "dec": DEC_BUDGET, "idec": DEC_BUDGET, "atc": ATC_BUDGET, "and": AND_BUDGET}.items()}
 PUBLISHED = {  # ACC % as published
     ("mnist-test", "n2d"): 94.8, ("usps", "n2d"): 95.8, ("fashion-mnist", "n2d"): 67.2, ("mnist-test", "dec"): 84.3,
 }
@@ -114,7 +113,12 @@ def run_one(config_file: Path, overrides: list[str], key: tuple, device: str, da
                               if k in record)
             print(f"    {record['phase']} {record['epoch']} ({record['step']}/{total}): {shown}", flush=True)
 
-    result = session.run(resume=resume, progress=line)
+    return row(key, session.run(resume=resume, progress=line), device)
+
+
+def row(key: tuple, result: dict, device: str) -> dict:
+    """A deep-runs.csv row from a result in the layout of a session's result.json."""
+    dataset, protocol, method, variant, seed = key
     return {"dataset": dataset, "protocol": protocol, "method": method, "variant": variant, "seed": seed,
             "acc": result.get("acc"), "nmi": result.get("nmi"), "ari": result.get("ari"),
             "size_std": round(float(pd.Series(result["cluster_sizes"]).std(ddof=0)), 1),
@@ -137,7 +141,7 @@ def run_pixel_kmeans(key: tuple, data_dir: str, data: dict) -> dict:
     from clusterlab.algorithms.registry import make_estimator
     from clusterlab.deep.session import load_images, scores
 
-    dataset, protocol, method, variant, seed = key
+    seed = key[4]
     start = time.perf_counter()
     x, _, ex, ey, note = load_images({"data": data, "run": {"seed": seed}}, data_dir)
     print(f"  {note}", flush=True)
@@ -147,12 +151,8 @@ def run_pixel_kmeans(key: tuple, data_dir: str, data: dict) -> dict:
         model = make_estimator("kmeans", 10, seed=seed).fit(x)
         train_seconds = time.perf_counter() - fit_start
         labels = model.predict(ex)
-    result = scores(ey, labels)
-    return {"dataset": dataset, "protocol": protocol, "method": method, "variant": variant, "seed": seed,
-            **result, "size_std": round(float(np.bincount(labels).std()), 1), "knn_accuracy": None,
-            "k_estimate": None, "train_seconds": round(train_seconds, 1),
-            "wall_seconds": round(time.perf_counter() - start, 1), "device": device_label("cpu"), "date": today(),
-            "commit": commit()}
+    return row(key, {**scores(ey, labels), "cluster_sizes": np.bincount(labels).tolist(),
+                     "train_seconds": train_seconds, "wall_seconds": time.perf_counter() - start}, "cpu")
 
 
 def device_label(device: str) -> str:
@@ -315,12 +315,11 @@ def main() -> None:
             for seed in seeds:
                 jobs.append((ROOT / "configs" / "deep" / "atc-cifar10.yaml", [*overrides, "data.max_samples=10000"],
                              ("cifar10", "cifar-20pct", "atc", variant, seed)))
-    if args.override and any(c is None for c, _, _ in jobs):
-        print(f"{PIXEL_KMEANS} has no config to override: left out of this run", flush=True)
-        jobs = [job for job in jobs if job[0] is not None]
     if args.override:  # runs with overrides are another variant, never mixed with the configs' own
+        if any(c is None for c, _, _ in jobs):
+            print(f"{PIXEL_KMEANS} has no config to override: left out of this run", flush=True)
         jobs = [(c, o, (*k[:3], " ".join(args.override) if k[3] == "default" else f"{k[3]} {' '.join(args.override)}",
-                        k[4])) for c, o, k in jobs]
+                        k[4])) for c, o, k in jobs if c is not None]
     done = done_keys()
     for config_file, overrides, key in jobs:
         if key in done:
