@@ -70,7 +70,8 @@ def metaknn(table: pd.DataFrame, train_idx: np.ndarray, algorithms: list[str], c
     """MetaKNN fitted on the training split; meta-features cached by the seeds they cover."""
     from clusterlab.data.synthetic import generate
     from clusterlab.recommend.examples import spec_of
-    from clusterlab.recommend.metafeatures import MetaKNN, metafeatures
+    from baselines import MetaKNN
+    from clusterlab.recommend.metafeatures import metafeatures
 
     seeds = table.seed.to_numpy()[train_idx]
     key = hashlib.sha1(seeds.tobytes()).hexdigest()[:12]
@@ -90,7 +91,7 @@ def metaknn(table: pd.DataFrame, train_idx: np.ndarray, algorithms: list[str], c
 def synthetic_section(table, test_idx, models, knn, best_single, algorithms, cvi_limit, seed=0):
     from clusterlab.data.synthetic import generate
     from clusterlab.metrics import ari as ari_score
-    from clusterlab.recommend.cvi_selection import best, run_grid
+    from baselines import best, run_grid
     from clusterlab.recommend.examples import spec_of
     from clusterlab.recommend.metafeatures import metafeatures
 
@@ -152,7 +153,7 @@ def synthetic_section(table, test_idx, models, knn, best_single, algorithms, cvi
 def real_grid(x, y, algorithms, seed=0) -> pd.DataFrame:
     """Every (algorithm, k) of the grid on one real table: ARI and the validity indices."""
     from clusterlab.metrics import ari as ari_score
-    from clusterlab.recommend.cvi_selection import run_grid
+    from baselines import run_grid
 
     rows = []
     for c in run_grid(x, algorithms, KS, seed=seed):

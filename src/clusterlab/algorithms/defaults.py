@@ -11,6 +11,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.neighbors import NearestNeighbors
 
+from ..sampling import subsample
+
 _SAMPLE = 4000
 
 
@@ -23,8 +25,7 @@ def density_min_samples(n: int, d: int) -> int:
 def kth_neighbour_distances(x: np.ndarray, k: int, precomputed: bool, seed: int) -> np.ndarray:
     """Distance of (a sample of) points to their k-th nearest neighbour, the point itself counted."""
     n = x.shape[0]
-    rng = np.random.default_rng(seed)
-    rows = rng.choice(n, _SAMPLE, replace=False) if n > _SAMPLE else np.arange(n)
+    rows = subsample(n, _SAMPLE, seed)
     k = min(k, n)
     if precomputed:
         return np.sort(np.asarray(x)[rows], axis=1)[:, k - 1]

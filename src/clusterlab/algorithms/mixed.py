@@ -26,8 +26,8 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from ..errors import DataError, ParameterError
 from ..prep.gower import GowerData, encode_like, gower_data, gower_matrix
 
-FULL_MATRIX_ROWS = 4_000
-CRITERIA = ("silhouette", "medoid")  # above this many rows k-medoids samples (CLARA) instead of an n x n matrix
+FULL_MATRIX_ROWS = 4_000  # above this many rows k-medoids samples (CLARA) instead of an n x n matrix
+CRITERIA = ("silhouette", "medoid")  # how k is chosen when not given
 
 
 def as_gower(x) -> GowerData:
@@ -133,8 +133,8 @@ class GowerKMedoids(ClusterMixin, BaseEstimator):
         _, _, to_med, d, sample_labels = best
         if self.criterion == "medoid" or np.unique(sample_labels).size < 2:
             return medoid_silhouette(to_med)[0]
-        from sklearn.metrics import silhouette_score
-        return float(silhouette_score(d, sample_labels, metric="precomputed"))
+        from ..metrics import silhouette
+        return silhouette(d, sample_labels, sample_size=None, precomputed=True)
 
     def predict(self, X) -> np.ndarray:
         """Nearest medoid for new rows (a table with the fitted columns)."""

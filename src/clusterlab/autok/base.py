@@ -15,6 +15,7 @@ import numpy as np
 
 from ..algorithms import fit_predict
 from ..errors import DataError, ParameterError
+from ..sampling import subsample
 
 DEFAULT_SAMPLE = 2048
 # Above this many features the sample is projected onto its leading principal components:
@@ -63,10 +64,7 @@ class Context:
 
 
 def sample_rows(x: np.ndarray, size: int | None, seed: int) -> np.ndarray:
-    if size is None or x.shape[0] <= size:
-        return x
-    rng = np.random.default_rng(seed)
-    return x[np.sort(rng.choice(x.shape[0], size, replace=False))]
+    return x[subsample(x.shape[0], size, seed)]
 
 
 def make_context(x, min_k: int = 2, max_k: int = 10, sample_size: int | None = DEFAULT_SAMPLE,

@@ -29,6 +29,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import NotFoundError, ParameterError
+from ..sampling import subsample
 from .base import DEFAULT_SAMPLE, KEstimate, KEstimator, make_context
 from .density import HDBSCANPersistence
 from .dpmeans import DPMeans
@@ -205,9 +206,7 @@ def _gower_sample(data, sample_size: int | None, seed: int) -> tuple[np.ndarray,
     from ..prep.gower import euclidean_embedding, gower_matrix
 
     n = data.n
-    rows = np.arange(n)
-    if sample_size is not None and n > sample_size:
-        rows = np.sort(np.random.default_rng(seed).choice(n, sample_size, replace=False))
+    rows = subsample(n, sample_size, seed)
     y, share = euclidean_embedding(gower_matrix(data.take(rows)))
     notes = [f"mixed table: the estimators see a Euclidean embedding of sqrt(Gower) distances "
              f"({y.shape[1]} dimensions, {share:.0%} of the spectrum)"

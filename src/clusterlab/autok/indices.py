@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn import metrics as skm
-
 from ..algorithms.defaults import knee_index
+from ..metrics import calinski_harabasz, davies_bouldin, silhouette
 from .base import Context, KEstimator, best_of
 
 
@@ -29,7 +28,7 @@ class Silhouette(_Sweep):
     criterion = "mean silhouette of k-means partitions; largest wins"
 
     def score(self, ctx, labels, inertia):
-        return float(skm.silhouette_score(ctx.x, labels))
+        return silhouette(ctx.x, labels, sample_size=None)
 
 
 class CalinskiHarabasz(_Sweep):
@@ -38,7 +37,7 @@ class CalinskiHarabasz(_Sweep):
     criterion = "Calinski-Harabasz index of k-means partitions; largest wins"
 
     def score(self, ctx, labels, inertia):
-        return float(skm.calinski_harabasz_score(ctx.x, labels))
+        return calinski_harabasz(ctx.x, labels)
 
 
 class DaviesBouldin(_Sweep):
@@ -48,7 +47,7 @@ class DaviesBouldin(_Sweep):
     greater = False
 
     def score(self, ctx, labels, inertia):
-        return float(skm.davies_bouldin_score(ctx.x, labels))
+        return davies_bouldin(ctx.x, labels)
 
 
 class Elbow(KEstimator):

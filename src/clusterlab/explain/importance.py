@@ -51,6 +51,3 @@ def agreement(a: pd.Series, b: pd.Series, top: int = 5) -> dict:
     ta, tb = set(a.index[:top]), set(b.index[:top])
     return {"spearman": float(rho), f"top{top}_jaccard": len(ta & tb) / max(len(ta | tb), 1)}
 
-
-def top_features(series: pd.Series, top: int = 5) -> list[str]:
-    return list(series.index[:top])

@@ -11,14 +11,15 @@ Saved neural models are a JSON file (hyperparameters, encoder-free) plus safeten
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ..checkpoints import load_tensors, read_json, save_tensors
 from ..errors import DataError, NotFoundError, ParameterError
+from ..files import write_json_atomic
 
 TASKS = ("classification", "regression")
 MODEL_KINDS = ("imn", "tabresnet", "linear", "boosting")
@@ -192,10 +193,7 @@ class NeuralModel:
 
     # ---- saving ---------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        from safetensors.torch import save_file
-
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         meta = {"kind": self.kind, "task": self.task, "hyper": asdict(self.hyper), "seed": self.seed,
                 "n_features": self.n_features_, "n_outputs": self.n_outputs_, "snapshots": len(self.snapshots_),
                 "columns": self.columns_, "n_input": self.n_input_}
@@ -204,23 +202,22 @@ class NeuralModel:
         else:
             meta["y_mean"], meta["y_std"] = self.y_mean_, self.y_std_
         tensors = {f"{i}.{k}": v.contiguous() for i, s in enumerate(self.snapshots_) for k, v in s.items()}
-        save_file(tensors, str(path.with_suffix(".safetensors")))
-        path.with_suffix(".json").write_text(json.dumps(meta, indent=2))
-        return path.with_suffix(".json")
+        save_tensors(path.with_suffix(".safetensors"), tensors)
+        return write_json_atomic(path.with_suffix(".json"), meta)
 
     @classmethod
     def load(cls, path: str | Path) -> "NeuralModel":
-        from safetensors import SafetensorError
-        from safetensors.torch import load_file
-
         from .nets import build_net
 
         path = Path(path).with_suffix(".json")
         if not path.exists() or not path.with_suffix(".safetensors").exists():
             raise NotFoundError(f"no saved model at {path.with_suffix('')} (.json and .safetensors)")
         try:
-            meta = json.loads(path.read_text())
-            tensors = load_file(str(path.with_suffix(".safetensors")))
+            meta = read_json(path, "description")
+            tensors = load_tensors(path.with_suffix(".safetensors"), "weights")
+        except DataError as exc:
+            raise DataError(f"{path.with_suffix('')} is not a readable saved model ({exc})") from None
+        try:
             model = cls(meta["kind"], meta["task"], Hyper(**meta["hyper"]), meta["seed"])
             model.n_features_, model.n_outputs_ = meta["n_features"], meta["n_outputs"]
             model.columns_, model.n_input_ = meta["columns"], meta["n_input"]
@@ -236,7 +233,7 @@ class NeuralModel:
                 state = {k.split(".", 1)[1]: v for k, v in tensors.items() if k.split(".", 1)[0] == str(i)}
                 model._net.load_state_dict(state)
                 model.snapshots_.append(state)
-        except (json.JSONDecodeError, KeyError, TypeError, RuntimeError, SafetensorError, OSError, ValueError) as exc:
+        except (KeyError, TypeError, RuntimeError, ValueError, AttributeError) as exc:
             raise DataError(f"{path.with_suffix('')} is not a readable saved model "
                             f"({type(exc).__name__}: {str(exc).splitlines()[0][:120]})") from None
         return model

@@ -12,6 +12,8 @@ from scipy.sparse.csgraph import minimum_spanning_tree
 from sklearn import metrics as skm
 from sklearn.metrics import pairwise_distances, pairwise_distances_chunked
 
+from ..sampling import stratified_subsample
+
 DEFAULT_SAMPLE = 5000
 
 
@@ -27,33 +29,41 @@ def _valid(labels: np.ndarray) -> bool:
     return 2 <= k < labels.size
 
 
-def sample_indices(labels: np.ndarray, size: int | None, seed: int = 0) -> np.ndarray:
-    """At most `size` indices, drawn per cluster in proportion to its size (each keeps >= 2)."""
-    n = labels.size
-    if size is None or n <= size:
-        return np.arange(n)
-    rng = np.random.default_rng(seed)
-    picked = []
-    for c in np.unique(labels):
-        members = np.flatnonzero(labels == c)
-        take = min(members.size, max(2, int(round(size * members.size / n))))
-        picked.append(rng.choice(members, take, replace=False))
-    return np.sort(np.concatenate(picked))
+def _silhouette_rows(labels, sample_size: int | None, seed: int) -> np.ndarray | None:
+    """The rows a silhouette is computed on: not noise, stratified above `sample_size`; None
+    where the silhouette is undefined (fewer than 2 clusters, or one point per cluster)."""
+    labels = np.asarray(labels).ravel()
+    kept = np.flatnonzero(labels >= 0)
+    if not _valid(labels[kept]):
+        return None
+    rows = kept[stratified_subsample(labels[kept], sample_size, seed)]
+    return rows if _valid(labels[rows]) else None
 
 
-def silhouette(x, labels, sample_size: int | None = DEFAULT_SAMPLE, seed: int = 0) -> float:
-    x, labels = _clean(x, labels)
-    if not _valid(labels):
+def _rows_of(x, rows: np.ndarray, precomputed: bool):
+    x = np.asarray(x)
+    return x[np.ix_(rows, rows)] if precomputed else x[rows]
+
+
+def silhouette(x, labels, sample_size: int | None = DEFAULT_SAMPLE, seed: int = 0,
+               precomputed: bool = False) -> float:
+    """Mean silhouette; `x` is a matrix of rows, or a square distance matrix where `precomputed`."""
+    rows = _silhouette_rows(labels, sample_size, seed)
+    if rows is None:
         return float("nan")
-    idx = sample_indices(labels, sample_size, seed)
-    if not _valid(labels[idx]):
-        return float("nan")
-    return float(skm.silhouette_score(x[idx], labels[idx]))
+    return float(skm.silhouette_score(_rows_of(x, rows, precomputed), np.asarray(labels).ravel()[rows],
+                                      metric="precomputed" if precomputed else "euclidean"))
 
 
-def silhouette_samples(x, labels) -> np.ndarray:
-    x, labels = _clean(x, labels)
-    return skm.silhouette_samples(x, labels)
+def silhouette_samples(x, labels, sample_size: int | None = None, seed: int = 0,
+                       precomputed: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, each row's silhouette) over the non-noise rows, stratified above `sample_size`;
+    two empty arrays where the silhouette is undefined."""
+    rows = _silhouette_rows(labels, sample_size, seed)
+    if rows is None:
+        return np.array([], dtype=np.int64), np.array([])
+    return rows, skm.silhouette_samples(_rows_of(x, rows, precomputed), np.asarray(labels).ravel()[rows],
+                                        metric="precomputed" if precomputed else "euclidean")
 
 
 def calinski_harabasz(x, labels) -> float:
@@ -71,7 +81,7 @@ def dunn(x, labels, sample_size: int | None = DEFAULT_SAMPLE, seed: int = 0) -> 
     x, labels = _clean(x, labels)
     if not _valid(labels):
         return float("nan")
-    idx = sample_indices(labels, sample_size, seed)
+    idx = stratified_subsample(labels, sample_size, seed)
     x, labels = x[idx], labels[idx]
     min_between, max_within = np.inf, 0.0
     start = 0
@@ -99,7 +109,7 @@ def dbcv(x, labels, sample_size: int | None = 2000, seed: int = 0) -> float:
     x, labels = _clean(x, labels_all)
     if not _valid(labels):
         return float("nan")
-    idx = sample_indices(labels, sample_size, seed)
+    idx = stratified_subsample(labels, sample_size, seed)
     scale_weight = labels.size / n_total  # share of non-noise points
     x, labels = x[idx].astype(np.float64), labels[idx]
     d = x.shape[1]

@@ -25,15 +25,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..sampling import subsample
+from .metafeatures import zscore
+
 GRID_ROWS, GRID_COLS = 2000, 50
 # Bumped whenever an encoding changes, so caches of encoded examples are rebuilt.
 ENCODING_VERSION = 3
-
-
-def zscore(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
-    sd = x.std(axis=0)
-    return (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
 
 
 @dataclass
@@ -46,7 +43,7 @@ def clustrecnet_grid(x: np.ndarray, seed: int = 0) -> GridInput:
     n, d = x.shape
     notes = []
     if n > GRID_ROWS:
-        x = x[np.sort(np.random.default_rng(seed).choice(n, GRID_ROWS, replace=False))]
+        x = x[subsample(n, GRID_ROWS, seed)]
         notes.append(f"{GRID_ROWS} of {n} rows sampled")
     if d > GRID_COLS:
         x = x[:, :GRID_COLS]

@@ -18,6 +18,7 @@ import pandas as pd
 from ..algorithms import names
 from ..data.synthetic import SyntheticSpec, generate
 from ..errors import DataError
+from ..files import write_atomic
 from .encoders import ENCODING_VERSION, encode_for
 from .metadataset import SPEC_COLUMNS
 
@@ -93,11 +94,8 @@ def build_examples(table: pd.DataFrame, kind: str = "set", m: int = 512, p: int 
     inputs = tuple(np.stack([e[j] for e in encoded]) for j in range(len(INPUT_NAMES[kind])))
     examples = Examples(kind, inputs, ari, k, seeds, algorithms)
     if cache:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_name(cache.name + ".tmp.npz")
-        np.savez(tmp, seeds=seeds, algorithms=np.array(algorithms), version=ENCODING_VERSION,
-                 **dict(zip(INPUT_NAMES[kind], inputs)))
-        tmp.replace(cache)
+        write_atomic(cache, lambda tmp: np.savez(tmp, seeds=seeds, algorithms=np.array(algorithms),
+                                                 version=ENCODING_VERSION, **dict(zip(INPUT_NAMES[kind], inputs))))
     return examples
 
 

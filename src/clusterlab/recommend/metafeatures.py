@@ -1,12 +1,11 @@
-"""Meta-features of a dataset and the nearest-neighbour selector that reads them: the baseline
-"in the manner of AutoCluster" (meta-learning from datasets described by statistics of their
-columns and of their distance distribution, after Ferrari & de Castro 2015).
+"""Meta-features of a dataset: statistics of its columns and of its distance distribution
+(after Ferrari & de Castro 2015), as meta-learning systems such as AutoCluster describe datasets.
 
 `metafeatures(x)` is a vector of 30 numbers that need no labels: size, column shape
 statistics, principal-component spread, outlier share, the distribution of normalised pairwise
 distances on a sample of rows, and the Hopkins statistic of clustering tendency.
-`MetaKNN` finds the training datasets nearest in meta-feature space and recommends the
-algorithm with the best mean ARI among them.
+They are inputs of the set recommender (`encoders.canonical_set`) and of the meta-feature
+baseline the benchmarks measure it against (`benchmarks/baselines.py`).
 """
 
 from __future__ import annotations
@@ -15,11 +14,16 @@ import numpy as np
 from scipy import stats
 
 from ..errors import DataError
-from .encoders import zscore
 
 NAMES = (["log_n", "log_d", "log_n_over_d", "skew_mean", "skew_sd", "kurt_mean", "kurt_sd", "pc1_share",
           "pcs_for_90", "outlier_share", "dist_mean", "dist_sd", "dist_skew", "dist_kurt"]
          + [f"dist_hist_{i}" for i in range(10)] + [f"dist_z_{i}" for i in range(4)] + ["hopkins", "nn_ratio"])
+
+
+def zscore(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    sd = x.std(axis=0)
+    return (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
 
 
 def metafeatures(x: np.ndarray, sample: int = 500, seed: int = 0) -> np.ndarray:
@@ -57,30 +61,3 @@ def metafeatures(x: np.ndarray, sample: int = 500, seed: int = 0) -> np.ndarray:
                  float(np.nan_to_num(stats.skew(norm))), float(np.nan_to_num(stats.kurtosis(norm))),
                  *hist, *zbins, hopkins, real.mean() / (dist.mean() or 1.0)]
     return np.nan_to_num(np.asarray(feats, dtype=np.float64))
-
-
-class MetaKNN:
-    """Recommend by the mean ARI of each algorithm on the `n_neighbors` nearest training datasets."""
-
-    def __init__(self, n_neighbors: int = 10):
-        self.n_neighbors = n_neighbors
-
-    def fit(self, features: np.ndarray, ari: np.ndarray, algorithms: tuple[str, ...]) -> "MetaKNN":
-        from sklearn.neighbors import NearestNeighbors
-        from sklearn.preprocessing import StandardScaler
-
-        self.scaler = StandardScaler().fit(features)
-        self.index = NearestNeighbors(n_neighbors=min(self.n_neighbors, len(features))).fit(
-            self.scaler.transform(features))
-        self.ari = np.nan_to_num(ari, nan=0.0)
-        self.algorithms = tuple(algorithms)
-        return self
-
-    def scores(self, features: np.ndarray) -> np.ndarray:
-        """Expected ARI of every algorithm, one row per dataset."""
-        idx = self.index.kneighbors(self.scaler.transform(np.atleast_2d(features)), return_distance=False)
-        return self.ari[idx].mean(axis=1)
-
-    def rank(self, features: np.ndarray) -> list[tuple[str, float]]:
-        s = self.scores(features)[0]
-        return [(self.algorithms[i], float(s[i])) for i in np.argsort(-s, kind="stable")]

@@ -9,7 +9,7 @@
 
 Each epoch ends with an evaluation on the held-out synthetic split (never used to choose
 anything but the record) and an atomic checkpoint in the run folder: `weights.safetensors`
-(the model), `optimizer.pt` (loaded with weights_only=True), `state.json` (epoch, config,
+(the model), `optimizer.safetensors`, `state.json` (epoch, config,
 model description, history). A run folder is also what `Recommender.load` reads.
 
 Model selection: a validation split of the training part (by another hash of the seed) picks
@@ -22,7 +22,6 @@ that interval holds the true ARI.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -30,8 +29,11 @@ from typing import Callable
 
 import numpy as np
 
+from ..checkpoints import load_optimizer, save_optimizer, save_tensors
 from ..errors import DataError, ParameterError
+from ..files import write_json_atomic
 from .examples import Examples, split_by_seed
+from .model_files import load_weights, read_state
 from .model_names import CLUSTRECNET_ALGORITHMS, MODEL_NAMES, input_kind
 
 # Published ClustRecNet training settings; ours for the set model.
@@ -150,52 +152,15 @@ def _listwise(pred, y, mask, temperature: float):
 
 
 def _save(run: Path, model, optimizer, state: dict) -> None:
-    import torch
-    from safetensors.torch import save_file
-
-    run.mkdir(parents=True, exist_ok=True)
-    for name, write in (("weights.safetensors", lambda p: save_file(model.state_dict(), str(p))),
-                        ("optimizer.pt", lambda p: torch.save(optimizer.state_dict(), p)),
-                        ("state.json", lambda p: p.write_text(json.dumps(state, indent=2)))):
-        tmp = run / (name + ".tmp")
-        write(tmp)
-        tmp.replace(run / name)  # atomic: a kill leaves the previous checkpoint whole
+    """Weights, optimizer and state, each replaced atomically: a kill leaves the previous
+    checkpoint whole (state.json last, so it never names an epoch whose weights are missing)."""
+    save_tensors(run / "weights.safetensors", model.state_dict())
+    save_optimizer(run / "optimizer.safetensors", optimizer)
+    write_json_atomic(run / "state.json", state)
 
 
 def _save_best(run: Path, model) -> None:
-    from safetensors.torch import save_file
-
-    run.mkdir(parents=True, exist_ok=True)
-    save_file(model.state_dict(), str(run / "best.safetensors.tmp"))
-    (run / "best.safetensors.tmp").replace(run / "best.safetensors")
-
-
-def load_weights(model, path: Path) -> None:
-    """Weights from a safetensors file, with a clear error when it is corrupt or foreign."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    try:
-        weights = load_file(str(path))
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise DataError(f"cannot read model weights {path}: {exc}") from None
-    try:
-        model.load_state_dict(weights)
-    except RuntimeError as exc:
-        raise DataError(f"{path} holds weights of another model: {str(exc).splitlines()[0]}") from None
-
-
-def read_state(run: Path) -> dict:
-    path = Path(run) / "state.json"
-    if not path.exists():
-        raise DataError(f"no model in {run}: state.json is missing")
-    try:
-        state = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path} is corrupt: {exc}") from None
-    if not isinstance(state, dict) or "model" not in state:
-        raise DataError(f"{path} does not describe a clusterlab recommender")
-    return state
+    save_tensors(run / "best.safetensors", model.state_dict())
 
 
 def train(ex: Examples, run: str | Path, config: TrainConfig | None = None, resume: bool = False,
@@ -228,10 +193,7 @@ def train(ex: Examples, run: str | Path, config: TrainConfig | None = None, resu
         if state["model"] != description:
             raise DataError(f"{run} holds another model or algorithm set; start a new run folder")
         load_weights(model, run / "weights.safetensors")
-        try:
-            optimizer.load_state_dict(torch.load(run / "optimizer.pt", weights_only=True))
-        except Exception as exc:  # a corrupt optimizer file: say so, in one line
-            raise DataError(f"cannot read {run / 'optimizer.pt'}: {str(exc).splitlines()[0]}") from None
+        load_optimizer(run / "optimizer.safetensors", optimizer)
     elif ex.kind == "set":
         model.set_meta_scale(torch.from_numpy(ex.inputs[2][train_idx]))
     target = np.nan_to_num(ex.ari, nan=0.0)

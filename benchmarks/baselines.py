@@ -1,10 +1,13 @@
-"""Selection by a cluster validity index: run every candidate (algorithm, k) of a grid, score
+"""The baselines the recommender is measured against, used only by the benchmarks.
+
+Selection by a cluster validity index: run every candidate (algorithm, k) of a grid, score
 each partition with an internal index, keep the best. The classic baseline of algorithm
 recommendation, and the protocol by which ClustRecNet picks k on real data (a sweep of k
-maximising Calinski-Harabasz).
+maximising Calinski-Harabasz). Partitions with fewer than two clusters (after noise points are
+set aside) cannot be scored and never win.
 
-Partitions with fewer than two clusters (after noise points are set aside) cannot be scored
-and never win.
+`MetaKNN`, "in the manner of AutoCluster": the training datasets nearest in meta-feature space
+(`clusterlab.recommend.metafeatures`) vote with the mean ARI each algorithm reached on them.
 """
 
 from __future__ import annotations
@@ -13,9 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..algorithms import REGISTRY, fit_predict
-from ..errors import ClusterlabError
-from ..metrics import GREATER_IS_BETTER, INTERNAL
+from clusterlab.algorithms import REGISTRY, fit_predict
+from clusterlab.errors import ClusterlabError
+from clusterlab.metrics import GREATER_IS_BETTER, INTERNAL
 
 INDICES = ("silhouette", "calinski_harabasz", "davies_bouldin", "dunn")
 
@@ -73,3 +76,30 @@ def best_k(x: np.ndarray, algorithm: str, ks, index: str = "calinski_harabasz", 
         return None
     chosen = best(run_grid(x, [algorithm], ks, seed, indices=(index,)), index)
     return chosen.k if chosen else None
+
+
+class MetaKNN:
+    """Recommend by the mean ARI of each algorithm on the `n_neighbors` nearest training datasets."""
+
+    def __init__(self, n_neighbors: int = 10):
+        self.n_neighbors = n_neighbors
+
+    def fit(self, features: np.ndarray, ari: np.ndarray, algorithms: tuple[str, ...]) -> "MetaKNN":
+        from sklearn.neighbors import NearestNeighbors
+        from sklearn.preprocessing import StandardScaler
+
+        self.scaler = StandardScaler().fit(features)
+        self.index = NearestNeighbors(n_neighbors=min(self.n_neighbors, len(features))).fit(
+            self.scaler.transform(features))
+        self.ari = np.nan_to_num(ari, nan=0.0)
+        self.algorithms = tuple(algorithms)
+        return self
+
+    def scores(self, features: np.ndarray) -> np.ndarray:
+        """Expected ARI of every algorithm, one row per dataset."""
+        idx = self.index.kneighbors(self.scaler.transform(np.atleast_2d(features)), return_distance=False)
+        return self.ari[idx].mean(axis=1)
+
+    def rank(self, features: np.ndarray) -> list[tuple[str, float]]:
+        s = self.scores(features)[0]
+        return [(self.algorithms[i], float(s[i])) for i in np.argsort(-s, kind="stable")]
