@@ -331,7 +331,7 @@ def test_patch_kmeans_separates_shapes_and_its_checkpoint_is_the_whole_model(ima
                                 "model.dims=6", "model.batch_size=16", f"run.out={tmp_path}", "run.name=p"])
     trained = Session.new(config).run()
     assert trained["ari"] > 0.9
-    assert not (tmp_path / "p" / "checkpoint" / "optimizer.pt").exists()  # nothing was trained by gradient
+    assert not (tmp_path / "p" / "checkpoint" / "optimizer.safetensors").exists()  # nothing was trained by gradient
     tested = Session.open(tmp_path / "p").run(test_only=True)
     assert tested["cluster_sizes"] == trained["cluster_sizes"] and tested["ari"] == pytest.approx(trained["ari"])
 

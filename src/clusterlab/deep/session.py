@@ -1,7 +1,7 @@
 """The session runner: one folder per run, with everything needed to read, resume or re-test it.
 
     RUN/config.yaml              the resolved config (file + overrides + defaults)
-    RUN/checkpoint/              weights.safetensors, optimizer.pt, state.json (swapped in whole)
+    RUN/checkpoint/              weights.safetensors, optimizer.safetensors, state.json (swapped in whole)
     RUN/tensorboard/             scalars: losses, ACC / NMI / ARI when a truth exists, cluster sizes
     RUN/figures/                 training curves, cluster balance, confusion matrix (PNG)
     RUN/result.json              final metrics, sizes, wall time
@@ -24,9 +24,20 @@ from typing import Callable
 import numpy as np
 import torch
 
+from ..checkpoints import load_optimizer, load_tensors, read_json, save_optimizer, save_tensors
 from ..errors import DataError, NotFoundError
+from ..sampling import subsample
 from .config import dump
 from .methods import DeepClusterer, as_images, make_method
+
+
+def _check_state(state: dict, path: Path) -> None:
+    """A checkpoint's state.json as the runner wrote it: whole numbers where it counts, a list of epochs."""
+    for key in ("phase", "epoch"):
+        if not isinstance(state.get(key), int) or isinstance(state.get(key), bool) or state[key] < 0:
+            raise DataError(f"{path} is corrupt: {key!r} must be a whole number of at least 0, got {state.get(key)!r}")
+    if not isinstance(state.get("history", []), list):
+        raise DataError(f"{path} is corrupt: 'history' must be a list of epochs")
 
 
 def load_images(config: dict, data_dir=None):
@@ -41,7 +52,7 @@ def load_images(config: dict, data_dir=None):
     x, y = dataset.features, dataset.truth
     note = f"{dataset.name}: {len(x):,} images {tuple(x.shape[1:])}"
     if d.get("max_samples") and d["max_samples"] < len(x):
-        keep = np.sort(np.random.default_rng(config["run"]["seed"]).choice(len(x), d["max_samples"], replace=False))
+        keep = subsample(len(x), d["max_samples"], config["run"]["seed"])
         x, y = x[keep], (y[keep] if y is not None else None)
         note += f", a random {len(x):,} of them"
     ex, ey = x, y
@@ -58,42 +69,6 @@ def scores(truth, labels) -> dict:
     if truth is None:
         return {}
     return {"acc": accuracy(truth, labels), "nmi": nmi(truth, labels), "ari": ari(truth, labels)}
-
-
-def _labels_now(method: DeepClusterer, data: torch.Tensor):
-    """This epoch's labels: those the method already computed while training, else a prediction."""
-    if method.epoch_labels is not None:
-        return method.epoch_labels
-    return method.predict_tensor(data) if "centroids" in method.extra else None
-
-
-def _loop(method: DeepClusterer, data: torch.Tensor, state: dict, after_epoch: Callable[[dict], None]) -> None:
-    for index, phase in enumerate(method.phases()):
-        if index < state["phase"] or phase.epochs == 0:
-            continue
-        first = state["epoch"] if index == state["phase"] else 0
-        if first == 0:
-            method.start_phase(index, data)
-        for epoch in range(first, phase.epochs):
-            start = time.perf_counter()
-            method.epoch_labels = None
-            record = {"phase": phase.name, "epoch": epoch + 1, **method.train_epoch(index, epoch, data)}
-            record["seconds"] = time.perf_counter() - start
-            state.update(phase=index, epoch=epoch + 1)
-            state["step"] = state.get("step", 0) + 1
-            record["step"] = state["step"]
-            state["history"].append(record)
-            after_epoch(record)
-        state.update(phase=index + 1, epoch=0)
-    start = time.perf_counter()
-    method.finish(data)  # part of training: N2D fits its projection, mixture and self-labelling here
-    state["finish_seconds"] = time.perf_counter() - start
-    state["finished"] = True
-
-
-def train_in_memory(method: DeepClusterer, data: torch.Tensor) -> None:
-    method.build(tuple(data.shape[1:]))
-    _loop(method, data, {"phase": 0, "epoch": 0, "history": []}, lambda record: None)
 
 
 class Session:
@@ -123,14 +98,12 @@ class Session:
 
     # ---- checkpoints ------------------------------------------------------------------------------
     def save(self, method: DeepClusterer, state: dict) -> None:
-        from safetensors.torch import save_file
-
         new, live, old = (self.folder / n for n in ("checkpoint.new", "checkpoint", "checkpoint.old"))
         shutil.rmtree(new, ignore_errors=True)
         new.mkdir()
-        save_file(method.tensors(), str(new / "weights.safetensors"))
+        save_tensors(new / "weights.safetensors", method.tensors())
         if method.optimizer is not None:  # patch k-means learns without one
-            torch.save(method.optimizer.state_dict(), new / "optimizer.pt")
+            save_optimizer(new / "optimizer.safetensors", method.optimizer)
         (new / "state.json").write_text(json.dumps(state, indent=1))
         if live.exists():
             shutil.rmtree(old, ignore_errors=True)
@@ -139,22 +112,21 @@ class Session:
         shutil.rmtree(old, ignore_errors=True)
 
     def load(self, method: DeepClusterer) -> dict:
-        from safetensors import SafetensorError
-        from safetensors.torch import load_file
-
         ckpt = self.folder / "checkpoint"
         if not ckpt.exists() and (self.folder / "checkpoint.old").exists():
             ckpt = self.folder / "checkpoint.old"  # killed between the two renames of a save
         if not (ckpt / "state.json").exists():
             raise DataError(f"{self.folder} has no checkpoint to resume from")
+        state = read_json(ckpt / "state.json", "checkpoint state")
+        _check_state(state, ckpt / "state.json")
+        tensors = load_tensors(ckpt / "weights.safetensors", "checkpoint weights")
         try:
-            state = json.loads((ckpt / "state.json").read_text())
-            method.load_tensors(load_file(str(ckpt / "weights.safetensors")))
-            if method.optimizer is not None:
-                method.optimizer.load_state_dict(torch.load(ckpt / "optimizer.pt", weights_only=True))
-        except (json.JSONDecodeError, SafetensorError, OSError, RuntimeError, KeyError, ValueError) as exc:
-            raise DataError(f"the checkpoint in {ckpt} is corrupt or from another model: "
+            method.load_tensors(tensors)
+        except (RuntimeError, KeyError, ValueError) as exc:
+            raise DataError(f"the checkpoint in {ckpt} is from another model: "
                             f"{str(exc).splitlines()[0][:200]}") from None
+        if method.optimizer is not None:
+            load_optimizer(ckpt / "optimizer.safetensors", method.optimizer)
         return state
 
     # ---- running ----------------------------------------------------------------------------------
@@ -178,7 +150,7 @@ class Session:
             writer = SummaryWriter(str(self.folder / "tensorboard"), purge_step=state.get("step", 0) + 1)
 
             def after_epoch(record: dict) -> None:
-                labels = _labels_now(method, x)
+                labels = method.current_labels(x)
                 if labels is not None:
                     record.update(scores(y, labels))
                     sizes = np.bincount(labels, minlength=method.n_clusters)
@@ -191,7 +163,7 @@ class Session:
                 if progress:
                     progress(record, total)
 
-            _loop(method, x, state, after_epoch)
+            method.train(x, state, after_epoch)
             self.save(method, state)
             writer.close()
         elif not state.get("finished"):
@@ -200,15 +172,7 @@ class Session:
             method.finish(x)
         labels = method.predict_tensor(ex)
         sizes = np.bincount(labels, minlength=int(labels.max()) + 1)
-        extra = {}
-        if hasattr(method, "k_estimates") and y is not None and ey is not None:  # AND: its published measure too
-            from .methods.and_method import weighted_knn_accuracy
-
-            same = ex is x
-            extra["knn_accuracy"] = weighted_knn_accuracy(method.embed(x), y, method.embed(ex), ey, leave_one_out=same)
-        if getattr(method, "k_estimates", None):
-            extra["k_estimates"] = method.k_estimates
-            extra["k_used"] = method.k_used
+        extra = method.evaluate(x, y, ex, ey)
         train_seconds = sum(r["seconds"] for r in state["history"]) + state.get("finish_seconds", 0.0)
         result = {"method": self.config["method"], "data": note, **scores(ey, labels), **extra,
                   "cluster_sizes": sizes.tolist(), "train_seconds": train_seconds,
@@ -232,7 +196,7 @@ def _log_embedding(writer, method, truth, step: int) -> None:
     """A sample of the features to TensorBoard's projector (AND's Auto-K head leaves one per
     estimate), labelled with the k-means cluster at the estimated k and, for reading only, the
     true class where known."""
-    log = getattr(method, "embedding_log", None)
+    log = method.embedding_log
     if not log:
         return
     method.embedding_log = None

@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from ...errors import ParameterError
+from ...sampling import subsample
 from ..augment import and_augment
 from ..memory import MemoryBank, anchor_share, neighbourhood_loss, select_anchors
 from ..nets.resnet import BACKBONES
@@ -66,7 +67,6 @@ class AND(DeepClusterer):
         self.autok_min_k, self.autok_max_k, self.autok_sample_size = autok_min_k, autok_max_k, autok_sample_size
         self.autok_feedback, self.autok_log_embeddings = autok_feedback, autok_log_embeddings
         self.k_estimates: list[dict] = []
-        self.embedding_log: dict | None = None  # taken (and cleared) by the session after each epoch
 
     # ---- set-up -------------------------------------------------------------------------------
     def build(self, shape: tuple[int, int, int]) -> None:
@@ -141,8 +141,7 @@ class AND(DeepClusterer):
         result = estimate_k(bank, methods=methods, min_k=self.autok_min_k, max_k=self.autok_max_k,
                             sample_size=self.autok_sample_size, seed=seed)
         if self.autok_log_embeddings:
-            rng = np.random.default_rng(seed)
-            rows = np.sort(rng.choice(len(bank), min(self.autok_sample_size, len(bank)), replace=False))
+            rows = subsample(len(bank), self.autok_sample_size, seed)
             self.embedding_log = {"rows": rows, "features": bank[rows], "k": int(result.k),
                                   "tag": f"memory/round{index}-epoch{epoch}-{method}"}
         votes = {e.method: e.k for e in result.estimates}
@@ -168,6 +167,18 @@ class AND(DeepClusterer):
     def finish(self, data: torch.Tensor) -> None:
         if "centroids" not in self.extra:
             self._refresh_centroids(data)
+
+    def evaluate(self, train: torch.Tensor, train_truth, test: torch.Tensor, test_truth) -> dict:
+        """AND's published measure, the weighted kNN accuracy of the features (when a truth is
+        known), and the Auto-K head's estimates."""
+        extra = {}
+        if train_truth is not None and test_truth is not None:
+            extra["knn_accuracy"] = weighted_knn_accuracy(self.embed(train), train_truth, self.embed(test), test_truth,
+                                                          leave_one_out=test is train)
+        if self.k_estimates:
+            extra["k_estimates"] = self.k_estimates
+            extra["k_used"] = self.k_used
+        return extra
 
     # ---- inference ----------------------------------------------------------------------------
     @torch.no_grad()

@@ -11,8 +11,6 @@ reconstruction during refinement (0 as published).
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 
@@ -32,7 +30,8 @@ class ATCDeepEntropy(DEC):
         self.entropy_weight, self.contrastive_weight = entropy_weight, contrastive_weight
         self.recon_weight, self.temperature = recon_weight, temperature
 
-    def extra_loss(self, z: torch.Tensor, q: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    def extra_loss(self, z: torch.Tensor, q: torch.Tensor, x: torch.Tensor,
+                   g: torch.Generator | None = None) -> torch.Tensor:
         loss = z.new_zeros(())
         if self.entropy_weight:
             f = q.mean(dim=0).clamp_min(1e-12)
@@ -40,19 +39,14 @@ class ATCDeepEntropy(DEC):
         if self.recon_weight:
             loss = loss + self.recon_weight * nn.functional.mse_loss(self.model.decoder(z), x)
         if self.contrastive_weight:
-            z2 = self.model.encode(_view(x))
+            z2 = self.model.encode(_view(x, g))
             loss = loss + self.contrastive_weight * info_nce(z, z2, self.temperature)
         return loss
 
 
-def _view(x: torch.Tensor) -> torch.Tensor:
-    """Another view of a batch: shifted by up to two pixels, with a little noise."""
-    dx, dy = (int(v) for v in torch.randint(-2, 3, (2,)))
-    return torch.roll(x, shifts=(dy, dx), dims=(2, 3)) + 0.05 * torch.randn_like(x)
-
-
-def entropy_of_sizes(labels, k: int) -> float:
-    """Normalised entropy of cluster sizes: 1 for equal sizes (reported with the balance figure)."""
-    counts = torch.bincount(torch.as_tensor(labels), minlength=k).float()
-    p = counts / counts.sum()
-    return float(-(p[p > 0] * p[p > 0].log()).sum() / math.log(k))
+def _view(x: torch.Tensor,
+                   g: torch.Generator | None = None) -> torch.Tensor:
+    """Another view of a batch: shifted by up to two pixels, with a little noise, drawn from the
+    epoch's generator so that a resumed run draws the same views."""
+    dx, dy = (int(v) for v in torch.randint(-2, 3, (2,), generator=g))
+    return torch.roll(x, shifts=(dy, dx), dims=(2, 3)) + 0.05 * torch.randn(x.shape, generator=g).to(x)

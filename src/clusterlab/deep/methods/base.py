@@ -1,15 +1,18 @@
 """What every deep clustering method shares: the autoencoder, training phases, soft cluster
 assignments, and the `fit` / `predict` / `transform` interface.
 
-A method is trained in phases (pre-training, refinement), each a number of epochs; the session
-runner (`deep.session`) drives them, checkpoints after every epoch and resumes. Every random
-step of an epoch draws from a generator seeded by (seed, phase, epoch), so a resumed run
-retraces exactly the run that was not interrupted.
+A method is trained in phases (pre-training, refinement), each a number of epochs, by `train`,
+which calls back after every epoch; a runner (the session runner, `deep.session`) uses that
+callback to log and checkpoint, and resumes by passing the saved state back in. A method knows
+no runner. Every random step of an epoch draws from a generator seeded by (seed, phase, epoch),
+so a resumed run retraces exactly the run that was not interrupted.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
@@ -71,6 +74,8 @@ class DeepClusterer:
         self.optimizer = None
         self.extra: dict[str, torch.Tensor] = {}  # tensors beside the network that a checkpoint keeps
         self.epoch_labels: np.ndarray | None = None  # labels of the data a training epoch already computed
+        # A sample of features a runner may show (TensorBoard's projector): rows, features, k, tag.
+        self.embedding_log: dict | None = None
 
     # ---- set-up -------------------------------------------------------------------------------
     def build(self, shape: tuple[int, int, int]) -> None:
@@ -87,6 +92,49 @@ class DeepClusterer:
 
     def finish(self, data: torch.Tensor) -> None:
         """Called after the last phase, and after loading a finished checkpoint."""
+
+    # ---- training ---------------------------------------------------------------------------------
+    def train(self, data: torch.Tensor, state: dict | None = None,
+              after_epoch: Callable[[dict], None] | None = None) -> dict:
+        """Every phase's epochs from where `state` stands (phase, epoch, history; a fresh state
+        when None), then `finish`. `state` is updated in place before each call of
+        `after_epoch(record)`, so a runner that saves it there can resume from it."""
+        state = state if state is not None else {"phase": 0, "epoch": 0, "history": []}
+        for index, phase in enumerate(self.phases()):
+            if index < state["phase"] or phase.epochs == 0:
+                continue
+            first = state["epoch"] if index == state["phase"] else 0
+            if first == 0:
+                self.start_phase(index, data)
+            for epoch in range(first, phase.epochs):
+                start = time.perf_counter()
+                self.epoch_labels = None
+                record = {"phase": phase.name, "epoch": epoch + 1, **self.train_epoch(index, epoch, data)}
+                record["seconds"] = time.perf_counter() - start
+                state.update(phase=index, epoch=epoch + 1)
+                state["step"] = state.get("step", 0) + 1
+                record["step"] = state["step"]
+                state["history"].append(record)
+                if after_epoch is not None:
+                    after_epoch(record)
+            state.update(phase=index + 1, epoch=0)
+        start = time.perf_counter()
+        self.finish(data)  # part of training: N2D fits its projection, mixture and self-labelling here
+        state["finish_seconds"] = time.perf_counter() - start
+        state["finished"] = True
+        return state
+
+    def current_labels(self, data: torch.Tensor) -> np.ndarray | None:
+        """This epoch's labels: those the method computed while training, else a prediction
+        once it has centroids, else None (during pre-training)."""
+        if self.epoch_labels is not None:
+            return self.epoch_labels
+        return self.predict_tensor(data) if "centroids" in self.extra else None
+
+    def evaluate(self, train: torch.Tensor, train_truth, test: torch.Tensor, test_truth) -> dict:
+        """Scores and facts a method reports beyond ACC / NMI / ARI (none by default); a runner
+        adds them to the run's result. `test is train` when one set is both."""
+        return {}
 
     # ---- one epoch ----------------------------------------------------------------------------
     def train_epoch(self, index: int, epoch: int, data: torch.Tensor) -> dict[str, float]:
@@ -128,9 +176,9 @@ class DeepClusterer:
 
     # ---- the estimator interface ----------------------------------------------------------------
     def fit(self, x) -> "DeepClusterer":
-        from ..session import train_in_memory
-
-        train_in_memory(self, as_images(x))
+        data = as_images(x)
+        self.build(tuple(data.shape[1:]))
+        self.train(data)
         return self
 
     def predict(self, x) -> np.ndarray:

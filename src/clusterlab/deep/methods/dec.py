@@ -72,7 +72,7 @@ class DEC(DeepClusterer):
                 loss_r = nn.functional.mse_loss(recon, x)
                 loss = loss + loss_r
                 totals["reconstruction"] += float(loss_r.detach()) * len(b)
-            loss = loss + self.extra_loss(z, q, x)
+            loss = loss + self.extra_loss(z, q, x, g)
             self.optimizer.zero_grad()
             loss.backward()
             self.optimizer.step()
@@ -87,7 +87,8 @@ class DEC(DeepClusterer):
         out["labels_changed"] = changed
         return out
 
-    def extra_loss(self, z: torch.Tensor, q: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    def extra_loss(self, z: torch.Tensor, q: torch.Tensor, x: torch.Tensor,
+                   g: torch.Generator | None = None) -> torch.Tensor:
         """Further terms of subclasses (ATC's entropy and contrastive terms)."""
         return z.new_zeros(())
 
