@@ -28,7 +28,7 @@ MILLION_JSON = RESULTS / "auto-million.json"
 
 
 def run_tables(data_dir: str, only: set[str] | None) -> pd.DataFrame:
-    from clusterlab.pipeline import auto, write_outputs
+    from clusterlab.job import auto, write_outputs
 
     rows = []
     for path in sorted((Path(data_dir) / "tabular").glob("*.csv"), key=lambda p: p.stem.lower()):
@@ -61,7 +61,7 @@ def million_data(path: Path, seed: int = 0) -> None:
 
 def million_child(path: str) -> dict:
     """Runs inside a fresh process, so that its peak memory is the job's own: read, run, write."""
-    from clusterlab.pipeline import auto, write_outputs
+    from clusterlab.job import auto, write_outputs
 
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()

@@ -6,7 +6,7 @@ import pytest
 
 from clusterlab.autok import ESTIMATORS
 from clusterlab.data.dataset import Dataset, array_schema
-from clusterlab.pipeline import auto, write_outputs
+from clusterlab.job import auto, write_outputs
 
 
 def test_auto_finds_k_and_writes_outputs(blobs, tmp_path):
@@ -44,7 +44,7 @@ def test_auto_falls_back_to_kmeans_without_a_usable_model(blobs, tmp_path, monke
 
 
 def test_auto_passes_over_algorithms_that_cannot_run_at_this_size(monkeypatch):
-    from clusterlab import pipeline
+    from clusterlab.job import numeric
     from clusterlab.recommend.recommender import Recommendation, Recommender
 
     class Fake:
@@ -53,10 +53,10 @@ def test_auto_passes_over_algorithms_that_cannot_run_at_this_size(monkeypatch):
                                   3, 0.5, (0.5, 1.0), "fake", 0.0)
 
     monkeypatch.setattr(Recommender, "load", classmethod(lambda cls, path=None: Fake()))
-    decision, _, usable, _ = pipeline.choose_algorithm(np.zeros((6000, 2)), 0)
+    decision, usable, _ = numeric.choose_algorithm(np.zeros((6000, 2)), 0)
     assert decision.choice == "gmm" and "passed over affinity_propagation" in decision.reason
     assert [a for a, _ in usable] == ["gmm", "kmeans"]
-    decision, *_ = pipeline.choose_algorithm(np.zeros((100, 2)), 0)
+    decision, *_ = numeric.choose_algorithm(np.zeros((100, 2)), 0)
     assert decision.choice == "affinity_propagation" and "interval" in decision.reason
 
 

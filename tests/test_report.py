@@ -12,7 +12,7 @@ import pytest
 
 from clusterlab.data.dataset import Dataset, array_schema
 from clusterlab.data.tables import infer_schema
-from clusterlab.pipeline import auto, write_outputs
+from clusterlab.job import auto, write_outputs
 
 
 def _chromium():

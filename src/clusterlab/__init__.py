@@ -4,18 +4,24 @@
 everything else lives in the subpackages (data, prep, algorithms, autok, recommend, deep, explain).
 """
 
-__version__ = "0.1.0"
+from .version import __version__
+
+__all__ = ["__version__", "auto"]
 
 
-def auto(source="wine", *, output="clusterlab-out", **options):
+def auto(source="wine", *, output="clusterlab-out", report: bool = True, view: str = "pca", **options):
     """Cluster `source` (a file path, a bundled dataset name or a `Dataset`) end to end and,
-    unless `output` is None, write labels.csv, summary.json and report.html into `output`.
+    unless `output` is None, write labels.csv, summary.json and (unless `report` is False)
+    report.html into `output`, its 2-D map by `view` (pca or umap).
 
-    `options` go to `clusterlab.pipeline.auto` (label, data_dir, max_k, seed, missing,
-    runners_up, view). Returns the `AutoResult`; `result.paths` names the files written."""
-    from .pipeline import auto as run, write_outputs
+    `options` go to `clusterlab.job.auto` (label, data_dir, max_k, seed, missing, runners_up).
+    Returns the `AutoResult`; `result.paths` names the files written."""
+    from .job import VIEWS, auto as run, write_outputs
+    from .errors import ParameterError
 
+    if view not in VIEWS:  # before the work, not after it
+        raise ParameterError(f"view={view!r} is not allowed; choose one of: {', '.join(VIEWS)}")
     result = run(source, **options)
     if output is not None:
-        result.paths = write_outputs(result, output)
+        result.paths = write_outputs(result, output, report=report, view=view)
     return result

@@ -69,13 +69,6 @@ def _parse_params(pairs: list[str]) -> dict:
     return params
 
 
-def _write_atomic(frame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    frame.to_csv(tmp, index=False)
-    tmp.replace(path)
-
-
 @app.command()
 def auto(
     source: str = typer.Argument("wine", help="A file (CSV, Parquet, .npy/.npz, ...) or a bundled dataset name."),
@@ -91,13 +84,15 @@ def auto(
     data_dir: Optional[str] = DataDir,
 ):
     """The main job: choose an algorithm and k, cluster, score, write an output folder with a report."""
-    from .pipeline import auto as run_auto, write_outputs
+    from .job import VIEWS, auto as run_auto, write_outputs
 
+    if view not in VIEWS:
+        raise ParameterError(f"--view {view!r} is not allowed; choose one of: {', '.join(VIEWS)}")
     with _EstimatorProgress() as progress:
         result = run_auto(source, label=label, data_dir=data_dir, max_k=max_k, seed=seed, missing=missing,
-                          on_estimate=progress, runners_up=runners_up, view=view)
+                          on_estimate=progress, runners_up=runners_up)
     with err.status("writing the report ..."):
-        paths = write_outputs(result, output, report=report)
+        paths = write_outputs(result, output, report=report, view=view)
     out.print(f"[bold]{result.dataset.describe()}[/bold]")
     for note in result.notes:
         out.print(f"  note: {note}")
@@ -132,27 +127,20 @@ def cluster(
 
     from .algorithms import fit_predict, get
     from .data import load
+    from .files import write_atomic
     from .metrics import external_scores
-    from .prep import encode
+    from .prep import prepare
 
     spec = get(algorithm)
     params = _parse_params(param)
     dataset = load(source, label=label, data_dir=data_dir, seed=seed)
-    if spec.input == "table":  # Gower: blanks are part of the distance, nothing is encoded or imputed
-        from .prep.gower import gower_of
-
-        encoding, x = None, gower_of(dataset)
-    else:
-        encoding = encode(dataset, scale=scale, categorical=categorical, missing=missing)
-        x = encoding.matrix
+    prepared = prepare(dataset, spec.input, scale=scale, categorical=categorical, missing=missing)
     with err.status(f"{spec.name} on {dataset.n:,} rows ..."):
-        result = fit_predict(spec.name, x, k, seed=seed, **params)
-    labels = result.labels
-    if encoding is not None and encoding.rows is not None:
-        labels = np.full(dataset.n, -1, dtype=np.int64)
-        labels[encoding.rows] = result.labels
-    _write_atomic(pd.DataFrame({"row": np.arange(labels.size), "cluster": labels}), output)
-    for note in encoding.notes if encoding is not None else []:
+        result = fit_predict(spec.name, prepared.data, k, seed=seed, **params)
+    labels = prepared.on_all_rows(result.labels, -1)
+    frame = pd.DataFrame({"row": np.arange(labels.size), "cluster": labels})
+    write_atomic(output, lambda p: frame.to_csv(p, index=False))
+    for note in prepared.notes:
         out.print(f"note: {note}")
     noise = f", {result.n_noise} noise points" if result.n_noise else ""
     out.print(f"{spec.name}: {result.n_clusters} clusters{noise} on {dataset.n:,} rows in {result.seconds:.2f} s "
@@ -178,19 +166,12 @@ def autok(
     """Estimate the number of clusters with every estimator and their consensus."""
     from .autok import estimate_k
     from .data import load
-    from .prep import encode
+    from .prep import prepare
     from .report.figures import autok_curves
 
     chosen = [m.strip() for m in methods.split(",") if m.strip()] if methods else None
     dataset = load(source, label=label, data_dir=data_dir, seed=seed)
-    from .pipeline import is_mixed_table
-
-    if is_mixed_table(dataset):
-        from .prep.gower import gower_of
-
-        x = gower_of(dataset)  # mixed: the estimators work on an embedding of its Gower distances
-    else:
-        x = encode(dataset, missing=missing).matrix
+    x = prepare(dataset, missing=missing).data  # a mixed table: its Gower encoding, embedded by the estimators
     with _EstimatorProgress() as progress:
         result = estimate_k(x, methods=chosen, min_k=min_k, max_k=max_k, sample_size=sample_size or None, seed=seed,
                             on_estimate=progress)
@@ -247,13 +228,13 @@ def recommend_file(
 ):
     """Rank the algorithms for a dataset by their predicted ARI, with a k."""
     from .data import load
-    from .prep import encode
+    from .prep import prepare
     from .recommend.recommender import Recommender
 
     if top < 1:
         raise ParameterError(f"--top must be at least 1, got {top}")
     dataset = load(source, label=label, data_dir=data_dir, seed=seed)
-    x = encode(dataset, missing=missing).matrix
+    x = prepare(dataset, "matrix", missing=missing).data
     recommender = Recommender.load(model)
     rec = recommender.predict(x, seed=seed)
     if as_json:

@@ -8,12 +8,12 @@ with the parameters actually used.
 from __future__ import annotations
 
 import inspect
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ..errors import DataError, NotFoundError, ParameterError, TooLargeError
 from .spec import INPUTS, AlgorithmSpec
@@ -118,76 +118,108 @@ def _genie(k, seed, pre, p):
 
 _SPECS = [
     AlgorithmSpec("kmeans", "centroid", True, False, "linear", _kmeans,
-                  "k-means (Lloyd, k-means++ seeding, best of 10 starts)", {"n_init": 10}),
+                  "k-means (Lloyd, k-means++ seeding, best of 10 starts)", {"n_init": 10}, tags=("clustrecnet",)),
     AlgorithmSpec("kmedians", "centroid", True, False, "linear", _kmedians,
                   "k-medians: L1 distance, coordinate-wise medians (clusterlab)", {"n_init": 5},
-                  library="clusterlab"),
+                  library="clusterlab", tags=("clustrecnet",)),
     AlgorithmSpec("kmedoids", "centroid", True, True, "quadratic", _kmedoids,
                   "k-medoids by FasterPAM on the full distance matrix", {"method": "fasterpam", "init": "build"},
-                  max_n=20_000, alternative="kmeans (or minibatch_kmeans)", library="kmedoids"),
+                  max_n=20_000, alternative=("kmeans", "minibatch_kmeans"), library="kmedoids"),
     AlgorithmSpec("minibatch_kmeans", "centroid", True, False, "linear", _minibatch,
                   "mini-batch k-means, for large n", {"n_init": 3, "batch_size": 2048}),
     AlgorithmSpec("ward", "hierarchical", True, False, "quadratic", _linkage("ward"),
-                  "agglomerative, Ward's minimum variance", max_n=20_000, alternative="genie or birch"),
+                  "agglomerative, Ward's minimum variance", max_n=20_000, alternative=("genie", "birch"), tags=("clustrecnet",)),
     AlgorithmSpec("average", "hierarchical", True, True, "quadratic", _linkage("average"),
-                  "agglomerative, average linkage (UPGMA)", max_n=20_000, alternative="genie"),
+                  "agglomerative, average linkage (UPGMA)", max_n=20_000, alternative=("genie",)),
     AlgorithmSpec("complete", "hierarchical", True, True, "quadratic", _linkage("complete"),
-                  "agglomerative, complete linkage", max_n=20_000, alternative="genie"),
+                  "agglomerative, complete linkage", max_n=20_000, alternative=("genie",), tags=("clustrecnet",)),
     AlgorithmSpec("single", "hierarchical", True, True, "quadratic", _linkage("single"),
                   "agglomerative, single linkage (minimum spanning tree)", max_n=50_000,
-                  alternative="genie or hdbscan"),
+                  alternative=("genie", "hdbscan")),
     AlgorithmSpec("genie", "hierarchical", True, True, "n log n", _genie,
                   "Genie: MST-based linkage with a Gini-index cap on cluster inequality",
                   {"gini_threshold": 0.3}, library="genieclust"),
     AlgorithmSpec("spectral", "graph", True, False, "quadratic", _spectral,
                   "spectral clustering on a 10-nearest-neighbour graph",
                   {"affinity": "nearest_neighbors", "n_neighbors": 10, "assign_labels": "kmeans", "n_init": 10},
-                  max_n=50_000, alternative="kmeans on a spectral embedding of a sample, or genie"),
+                  max_n=50_000, alternative=("genie", "kmeans"), tags=("clustrecnet",)),
     AlgorithmSpec("gmm", "model", True, False, "linear", _gmm,
                   "Gaussian mixture, full covariances, EM from k-means", {"covariance_type": "full", "n_init": 2,
-                                                                          "reg_covar": 1e-6}),
+                                                                          "reg_covar": 1e-6}, tags=("clustrecnet",)),
     AlgorithmSpec("birch", "hierarchical", True, False, "linear", _birch,
-                  "BIRCH: CF-tree summary (radius from the data), then Ward on the subclusters"),
+                  "BIRCH: CF-tree summary (radius from the data), then Ward on the subclusters", tags=("clustrecnet",)),
     AlgorithmSpec("dbscan", "density", False, True, "n log n", _dbscan,
                   "DBSCAN; min_samples = 2 x dim in [5, 20], eps at the knee of the k-distance curve",
-                  noise=True),
+                  noise=True, tags=("clustrecnet",)),
     AlgorithmSpec("hdbscan", "density", False, True, "n log n", _hdbscan,
-                  "HDBSCAN; min_cluster_size = sqrt(n)/2, at least 5", noise=True),
+                  "HDBSCAN; min_cluster_size = sqrt(n)/2, at least 5", noise=True, tags=("clustrecnet",)),
     AlgorithmSpec("optics", "density", False, True, "quadratic", _optics,
                   "OPTICS, xi-steep extraction (xi 0.2, clusters >= 5 % of n)", max_n=20_000,
-                  alternative="hdbscan", noise=True),
+                  alternative=("hdbscan",), noise=True, tags=("clustrecnet",)),
     AlgorithmSpec("meanshift", "density", False, False, "quadratic", _meanshift,
                   "mean shift; bandwidth from the 20 % quantile of pairwise distances, binned seeds",
-                  max_n=100_000, alternative="hdbscan"),
+                  max_n=100_000, alternative=("hdbscan",)),
     AlgorithmSpec("affinity_propagation", "exemplar", False, True, "quadratic", _affinity,
                   "affinity propagation, median preference, damping 0.9",
-                  {"damping": 0.9, "max_iter": 500}, max_n=5_000, alternative="kmedoids or hdbscan"),
+                  {"damping": 0.9, "max_iter": 500}, max_n=5_000, alternative=("kmedoids", "hdbscan")),
     # Mixed tables (numbers, categories, blanks), on Gower distance: prep.gower, algorithms.mixed.
     AlgorithmSpec("gower_kmedoids", "centroid", True, False, "linear", _gower_kmedoids,
                   "k-medoids (FasterPAM) on Gower distance, k by medoid silhouette when not given; "
                   "CLARA-style samples above 4,000 rows", library="kmedoids", input="table", k_optional=True),
     AlgorithmSpec("gower_average", "hierarchical", True, False, "quadratic", _gower_average,
                   "average linkage on the full Gower matrix", max_n=20_000,
-                  alternative="gower_kmedoids", library="scipy", input="table"),
-    AlgorithmSpec("gower_hdbscan", "density", False, False, "quadratic", _gower_hdbscan,
-                  "HDBSCAN on the full Gower matrix; min_cluster_size = sqrt(n)/2, at least 5",
-                  max_n=15_000, alternative="gower_kmedoids", noise=True, input="table"),
+                  alternative=("gower_kmedoids",), library="scipy", input="table"),
     AlgorithmSpec("kprototypes", "centroid", True, False, "linear", _kprototypes,
                   "k-prototypes (Huang): standardised numbers plus weighted category mismatches",
                   {"n_init": 3}, library="kmodes", input="table"),
+    AlgorithmSpec("gower_hdbscan", "density", False, False, "quadratic", _gower_hdbscan,
+                  "HDBSCAN on the full Gower matrix; min_cluster_size = sqrt(n)/2, at least 5",
+                  max_n=15_000, alternative=("gower_kmedoids",), noise=True, input="table"),
 ]
 
 REGISTRY: dict[str, AlgorithmSpec] = {s.name: s for s in _SPECS}
+# What runs when nothing better can be chosen for an input: the scalable, well-understood one.
+DEFAULTS = {"matrix": "kmeans", "table": "gower_kmedoids"}
+
+
+def _check_registry() -> None:
+    """Every name the registry refers to is registered, and each alternative scales further."""
+    for spec in _SPECS:
+        for other in spec.alternative or ():
+            alt = REGISTRY.get(other)
+            assert alt is not None and alt.input == spec.input, f"{spec.name}: alternative {other!r}"
+            assert alt.max_n is None or alt.max_n > (spec.max_n or 0), f"{spec.name}: {other} does not scale further"
+    assert all(REGISTRY[name].input == kind for kind, name in DEFAULTS.items())
+
+
+_check_registry()
 _ALIASES = {"k-means": "kmeans", "k-medians": "kmedians", "k-medoids": "kmedoids", "pam": "kmedoids",
             "mini-batch-kmeans": "minibatch_kmeans", "minibatch": "minibatch_kmeans", "gaussian_mixture": "gmm",
             "mean_shift": "meanshift", "ap": "affinity_propagation", "affinity": "affinity_propagation"}
 
 
-def names(input: str | None = None) -> list[str]:
-    """Registered algorithm names; `input="matrix"` or `"table"` keeps those that take that input."""
+def names(input: str | None = None, tag: str | None = None) -> list[str]:
+    """Registered algorithm names, in registry order; `input="matrix"` or `"table"` keeps those
+    that take that input, `tag` those that carry the tag."""
     if input is not None and input not in INPUTS:
         raise ParameterError(f"input={input!r} is not allowed; choose one of: {', '.join(INPUTS)}")
-    return [n for n, s in REGISTRY.items() if input is None or s.input == input]
+    return [n for n, s in REGISTRY.items() if (input is None or s.input == input) and (tag is None or tag in s.tags)]
+
+
+def runs_at(name: str, n: int) -> bool:
+    """Whether the algorithm accepts n rows (quadratic ones have a limit)."""
+    limit = REGISTRY[name].max_n
+    return limit is None or n <= limit
+
+
+def scalable_alternative(name: str, n: int) -> str:
+    """The algorithm to run instead of `name` at n rows: itself where it runs at n, else the
+    first of its alternatives that does (the input's default when none does)."""
+    spec = get(name)
+    for candidate in (spec.name, *(spec.alternative or ())):
+        if runs_at(candidate, n):
+            return candidate
+    return DEFAULTS[spec.input]
 
 
 def get(name: str) -> AlgorithmSpec:
@@ -237,17 +269,24 @@ def make_estimator(name: str, k: int | None = None, *, seed: int = 0, precompute
     return spec.factory(k if spec.needs_k else None, seed, precomputed, {**spec.defaults, **params})
 
 
+def _is_frame(x) -> bool:
+    """A pandas DataFrame, without importing pandas (listing the registry stays fast): one
+    can exist only where pandas was imported already."""
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and isinstance(x, pandas.DataFrame)
+
+
 def check_input(x, spec: AlgorithmSpec, k: int | None, precomputed: bool,
                 ignore_limits: bool = False) -> None:
     if spec.input == "table":
         from ..prep.gower import GowerData
-        if not isinstance(x, (pd.DataFrame, GowerData)):
+        if not (_is_frame(x) or isinstance(x, GowerData)):
             raise DataError(f"{spec.name} clusters tables on Gower distance: pass a pandas DataFrame, "
                             f"not a {type(x).__name__}")
         n = x.n if isinstance(x, GowerData) else x.shape[0]
         _check_k_and_size(spec, k, n, ignore_limits)
         return
-    if spec.input == "matrix" and isinstance(x, pd.DataFrame):
+    if spec.input == "matrix" and _is_frame(x):
         raise DataError(f"{spec.name} needs a numeric matrix; encode the table first (prep.encode) "
                         f"or use a table algorithm: {', '.join(names('table'))}")
     if x.ndim != 2:
@@ -274,7 +313,7 @@ def _check_k_and_size(spec: AlgorithmSpec, k: int | None, n: int, ignore_limits:
     if spec.max_n is not None and n > spec.max_n and not ignore_limits:
         raise TooLargeError(
             f"{spec.name} needs {'an n x n matrix' if spec.cost == 'quadratic' else 'quadratic time'} "
-            f"and is limited to {spec.max_n:,} rows (this data has {n:,}); use {spec.alternative} instead"
+            f"and is limited to {spec.max_n:,} rows (this data has {n:,}); use {' or '.join(spec.alternative)} instead"
         )
 
 
@@ -282,7 +321,7 @@ def fit_predict(name: str, x: np.ndarray, k: int | None = None, *, seed: int = 0
                 ignore_limits: bool = False, **params) -> ClusterResult:
     """Run one registered algorithm on a matrix (or a precomputed distance matrix)."""
     spec = get(name)
-    if spec.input == "matrix" and not isinstance(x, pd.DataFrame):
+    if spec.input == "matrix" and not _is_frame(x):
         x = np.asarray(x)
     check_input(x, spec, k, precomputed, ignore_limits)
     est = make_estimator(spec.name, k, seed=seed, precomputed=precomputed, **params)

@@ -17,7 +17,8 @@ class AlgorithmSpec:
 
     factory(k, seed, precomputed, params) returns an unfitted scikit-learn style estimator.
     `max_n` bounds n where the algorithm needs an n x n matrix or quadratic time; beyond it the
-    registry refuses and names `alternative`, which scales.
+    registry refuses and names `alternative`: registered algorithms that do the same job at a
+    larger n, the first that runs at the size in question being the one a fallback takes.
     `input` is "matrix" (a numeric matrix, or a distance matrix where `precomputed`) or "table"
     (a mixed pandas table, clustered on Gower distance). `k_optional`: the algorithm takes k
     but chooses one itself when none is given.
@@ -32,8 +33,10 @@ class AlgorithmSpec:
     description: str
     defaults: dict[str, Any] = field(default_factory=dict)
     max_n: int | None = None
-    alternative: str | None = None
+    alternative: tuple[str, ...] | None = None
     noise: bool = False  # may label points -1 (noise)
     library: str = "scikit-learn"
     input: Input = "matrix"
     k_optional: bool = False
+    # Named groups the algorithm belongs to, e.g. "clustrecnet": the ten ClustRecNet was published with.
+    tags: tuple[str, ...] = ()

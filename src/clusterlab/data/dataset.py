@@ -52,7 +52,9 @@ class Schema:
 
     @property
     def is_mixed(self) -> bool:
-        return bool(self.numeric) and bool(self.categorical or self.boolean)
+        """Any categorical or boolean column (numbers optional): such a table is clustered on
+        Gower distance. The one rule for it; `Dataset.is_mixed_table` applies it."""
+        return bool(self.categorical or self.boolean)
 
     @property
     def n_missing(self) -> int:
@@ -92,6 +94,10 @@ class Dataset:
     @property
     def is_table(self) -> bool:
         return isinstance(self.features, pd.DataFrame)
+
+    @property
+    def is_mixed_table(self) -> bool:
+        return self.is_table and self.schema.is_mixed
 
     @property
     def is_image(self) -> bool:

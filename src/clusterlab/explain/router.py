@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..algorithms import fit_predict
 from ..data.dataset import Schema
 from ..errors import DataError, ParameterError
 from ..prep.gower import GowerData, encode_like, gower_data
@@ -25,29 +26,25 @@ class ClusterRouter:
     def fit(self, frame: pd.DataFrame, schema: Schema) -> np.ndarray:
         method = self.method
         if method == "auto":
-            method = "gower" if (schema.categorical or schema.boolean) else "kmeans"
+            method = "gower" if schema.is_mixed else "kmeans"
         if self.k is not None and self.k > frame.shape[0]:
             raise ParameterError(f"k={self.k} exceeds the number of rows ({frame.shape[0]})")
         if method == "gower":
-            from ..algorithms.mixed import GowerKMedoids
-
             data = gower_data(frame, numeric=schema.numeric, categorical=schema.categorical + schema.boolean)
-            model = GowerKMedoids(n_clusters=self.k, k_range=self.k_range, random_state=self.seed).fit(data)
-            labels = model.labels_
+            result = fit_predict("gower_kmedoids", data, self.k, seed=self.seed, k_range=self.k_range)
+            model, labels = result.estimator, result.labels
             self.state = {"method": "gower", "medoids": _gower_to_dict(model.medoids_), "k": model.n_clusters_,
                           "k_scores": {str(k): v for k, v in model.k_scores_.items()}, "sampled": bool(model.sampled_),
                           "reason": (f"k-medoids (FasterPAM) on Gower distance, k = {model.n_clusters_} "
                                      + ("given" if self.k else f"by silhouette over k = {min(model.k_scores_)}.."
                                         f"{max(model.k_scores_)}"))}
         else:
-            from sklearn.cluster import KMeans
-
             if not schema.numeric:
                 raise DataError("k-means clusters the numeric columns, and this table has none; use --cluster gower")
             x, stats = _numeric_matrix(frame, schema.numeric)
             k = self.k or KMEANS_DEFAULT_K
-            model = KMeans(n_clusters=k, n_init=10, random_state=self.seed).fit(x)
-            labels = model.labels_.astype(np.int64)
+            result = fit_predict("kmeans", x, k, seed=self.seed)
+            model, labels = result.estimator, result.labels
             self.state = {"method": "kmeans", "columns": schema.numeric, "stats": stats,
                           "centers": model.cluster_centers_.tolist(), "k": k,
                           "reason": f"k-means on the {len(schema.numeric)} standardised numeric columns, k = {k}"

@@ -45,6 +45,17 @@ class Encoding:
     transformer: object | None = None
     rows: np.ndarray | None = None  # indices of the dataset rows kept (None: all of them)
     notes: list[str] = field(default_factory=list)
+    n_rows: int | None = None  # rows of the dataset encoded
+
+    def on_all_rows(self, values: np.ndarray, fill) -> np.ndarray:
+        """Per-row values of the encoded rows, placed on every row of the dataset: rows dropped
+        for missing cells get `fill` (-1 for a cluster label, NaN for a score)."""
+        values = np.asarray(values)
+        if self.rows is None:
+            return values
+        full = np.full(self.n_rows, fill, dtype=np.result_type(values.dtype, np.min_scalar_type(fill)))
+        full[self.rows] = values
+        return full
 
     def transform(self, frame) -> np.ndarray:
         if self.transformer is None:
@@ -73,8 +84,11 @@ def encode(dataset: Dataset, scale: Scale = "auto", categorical: str = "onehot",
     if dataset.n == 0:
         raise DataError(f"{dataset.name} holds no rows")
     if dataset.is_table:
-        return _encode_table(dataset, "standard" if scale == "auto" else scale, categorical, missing)
-    return _encode_array(dataset, "none" if scale == "auto" else scale, missing)
+        encoding = _encode_table(dataset, "standard" if scale == "auto" else scale, categorical, missing)
+    else:
+        encoding = _encode_array(dataset, "none" if scale == "auto" else scale, missing)
+    encoding.n_rows = dataset.n
+    return encoding
 
 
 def _encode_array(dataset: Dataset, scale: str, missing: str) -> Encoding:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from ..algorithms import names
 from ..errors import ParameterError
 
-# The ten algorithms ClustRecNet was published with, one output each (all in the registry).
-CLUSTRECNET_ALGORITHMS = ("kmeans", "kmedians", "spectral", "ward", "complete", "dbscan", "hdbscan", "optics",
-                          "birch", "gmm")
+# The ten algorithms ClustRecNet was published with, one output each: tagged in the registry.
+CLUSTRECNET_ALGORITHMS = tuple(names(tag="clustrecnet"))
 VARIANTS = {
     "baseline_cnn": dict(cnn=True, res=False, att=False),
     "no_cnn": dict(cnn=False, res=True, att=True),

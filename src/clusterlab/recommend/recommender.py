@@ -18,9 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..algorithms import REGISTRY
 from ..errors import DataError
 from .encoders import encode_for
-from .train import load_weights, read_state
+from .model_files import load_weights, read_state
 
 SHIPPED = Path(__file__).parent / "shipped"
 
@@ -66,6 +67,10 @@ class Recommender:
                             "weights.safetensors (a `clusterlab recommend train` run)")
         state = read_state(folder)
         d = state["model"]
+        unknown = [a for a in d.get("algorithms", []) if a not in REGISTRY]
+        if unknown or not d.get("algorithms"):
+            raise DataError(f"the recommender in {folder} ranks algorithms this clusterlab does not have: "
+                            f"{', '.join(map(str, unknown)) or 'none listed'}; retrain it (clusterlab recommend train)")
         try:
             model = build_model(d["name"], len(d["algorithms"]), n_features=d["p"], n_meta=d["n_meta"],
                                 max_k=d["max_k"])

@@ -179,20 +179,3 @@ def profile_heatmap(profiles: list[dict], path, top: int = 12) -> Path | None:
     ax.set_title("cluster mean minus the rest's (sd)", fontsize=9)
     fig.colorbar(im, ax=ax, fraction=0.05)
     return _save(fig, path)
-
-
-def score_curve(scores: dict, chosen, ylabel: str, title: str, path) -> Path:
-    """A criterion over k (or any swept value), the chosen value marked."""
-    plt = _pyplot()
-    xs = [float(k) for k in scores]
-    ys = [float(v) for v in scores.values()]
-    fig, ax = plt.subplots(figsize=(5.0, 3.2))
-    ax.plot(xs, ys, "-o", ms=4)
-    if chosen is not None and str(chosen) in {str(k) for k in scores}:
-        ax.plot([float(chosen)], [float(scores[[k for k in scores if str(k) == str(chosen)][0]])], "o",
-                color="tab:red", ms=9, label=f"chosen: {chosen}")
-        ax.legend(fontsize=8)
-    ax.set_xlabel("k")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title, fontsize=10)
-    return _save(fig, path)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..files import write_text_atomic
 from . import figures
 
 
@@ -32,18 +33,18 @@ def _fmt(value, digits: int = 4) -> str:
     return str(value)
 
 
-def build_figures(result, folder: Path) -> dict[str, str | None]:
+def build_figures(result, views, folder: Path) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
-    view = result.view
+    view = views.view
     if view:
         out["view"] = _img(figures.scatter_2d(np.asarray(view["xy"]), np.asarray(view["labels"]),
                                               f"{view['what']}" + (f", {len(view['xy']):,} sampled points"
                                                                    if view.get("sampled") else ""),
                                               folder / "view.png"))
-    if result.silhouette:
-        out["silhouette"] = _img(figures.silhouette_plot(np.asarray(result.silhouette["values"]),
-                                                         np.asarray(result.silhouette["labels"]),
-                                                         folder / "silhouette.png", result.silhouette["distance"]))
+    if views.silhouette:
+        out["silhouette"] = _img(figures.silhouette_plot(np.asarray(views.silhouette["values"]),
+                                                         np.asarray(views.silhouette["labels"]),
+                                                         folder / "silhouette.png", views.silhouette["distance"]))
     sizes = {str(k): v for k, v in zip(*np.unique(result.labels, return_counts=True))}
     out["sizes"] = _img(figures.cluster_sizes(sizes, folder / "sizes.png"))
     rec = result.recommendation
@@ -54,22 +55,18 @@ def build_figures(result, folder: Path) -> dict[str, str | None]:
                                                                 rec.get("interval")))
     if result.consensus is not None:
         out["k"] = _img(figures.autok_curves(result.consensus, folder / "k.png"))
-    else:
-        k_step = next((d for d in result.decisions if d.step == "k"), None)
-        if k_step is not None and k_step.scores:
-            out["k"] = _img(figures.score_curve(k_step.scores, k_step.choice, "silhouette",
-                                                "silhouette of the k-medoids partition per k", folder / "k.png"))
     if result.profiles:
         out["profiles"] = _img(figures.profile_heatmap(result.profiles, folder / "profiles.png"))
     return {k: v for k, v in out.items() if v}
 
 
-def write_report(result, summary: dict, path: str | Path) -> Path:
+def write_report(result, summary: dict, views, path: str | Path) -> Path:
+    """The page for `result`; `views` is what `report.views.report_views` built for it."""
     from jinja2 import Environment, select_autoescape
 
     path = Path(path)
     with tempfile.TemporaryDirectory() as tmp:
-        images = build_figures(result, Path(tmp))
+        images = build_figures(result, views, Path(tmp))
     template_text = resources.files(__package__).joinpath("templates/report.html").read_text()
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
     env.filters["fmt"] = _fmt
@@ -79,10 +76,7 @@ def write_report(result, summary: dict, path: str | Path) -> Path:
         k_votes = [(e["method"], e["k"], result.autok["weights"].get(e["method"], 0.0), e.get("note") or "")
                    for e in result.autok.get("estimates", [])]
     page = env.from_string(template_text).render(
-        r=result, s=summary, images=images, scores=scores, k_votes=k_votes,
+        r=result, s=summary, v=views, images=images, scores=scores, k_votes=k_votes,
         sizes=[(str(k), int(v)) for k, v in zip(*np.unique(result.labels, return_counts=True))],
         title=f"clusterlab: {html.escape(result.dataset.name)}")
-    tmp_path = path.with_name(path.name + ".tmp")
-    tmp_path.write_text(page, encoding="utf-8")
-    tmp_path.replace(path)
-    return path
+    return write_text_atomic(path, page)

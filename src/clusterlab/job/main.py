@@ -1,0 +1,55 @@
+"""The main job, `clusterlab auto`: read -> tidy -> by the kind of input (`prep.input_of`), the
+steps of `numeric` or `mixed` -> scores against a truth, balance, cluster profiles.
+
+Everything above linear cost runs on a sample (silhouettes, runners-up, the report's map) and
+the decisions say so, so a million rows finish in minutes with bounded memory."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..data import DEFAULT_DATASET, Dataset, load
+from ..errors import ParameterError
+from ..metrics import balance, external_scores
+from ..prep import input_of
+from ..prep.tidy import tidy
+from . import mixed, numeric
+from .result import AutoResult
+
+# One runner per kind of input; each returns an `Outcome`.
+RUNNERS = {"matrix": numeric.run, "table": mixed.run}
+
+
+def auto(source: str | Path | Dataset = DEFAULT_DATASET, *, label: str | None = None, data_dir=None,
+         max_k: int = 10, seed: int = 0, missing: str = "impute", on_estimate=None, runners_up: int = 2
+         ) -> AutoResult:
+    """Cluster a dataset end to end and return every decision with its reason.
+
+    `on_estimate` follows the k estimators as they finish (see `autok.estimate_k`)."""
+    from ..report.profiles import cluster_profiles
+
+    if runners_up < 0:
+        raise ParameterError(f"runners_up must be >= 0, got {runners_up}")
+    start = time.perf_counter()
+    dataset = source if isinstance(source, Dataset) else load(source, label=label, data_dir=data_dir, seed=seed)
+    dataset = tidy(dataset)
+    outcome = RUNNERS[input_of(dataset)](dataset, max_k=max_k, seed=seed, missing=missing, runners_up=runners_up,
+                                         on_estimate=on_estimate)
+    t = time.perf_counter()
+    labels = outcome.labels
+    if dataset.is_table:
+        schema = dataset.schema
+        profiles = cluster_profiles(dataset.features, schema.numeric, schema.categorical + schema.boolean, labels)
+    elif not dataset.is_image:
+        profiles = cluster_profiles(np.asarray(dataset.features), [], [], labels)
+    else:
+        profiles = []
+    outcome.timings["profiles"] = time.perf_counter() - t
+    outcome.timings = {k: round(v, 3) for k, v in outcome.timings.items()}
+    outcome.notes = list(dataset.notes) + outcome.notes
+    external = external_scores(dataset.references, labels) if dataset.truth is not None else None
+    return AutoResult.of(outcome, dataset=dataset, external=external, balance=balance(labels), profiles=profiles,
+                         seconds=time.perf_counter() - start, seed=seed)
