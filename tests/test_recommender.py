@@ -119,3 +119,38 @@ def test_cli_recommend_file(set_run, table_csv):
     assert r.returncode == 0 and len(json.loads(r.stdout)["ranking"]) == 17
     r = run_cli("recommend", str(table_csv), "--model", str(set_run.parent / "missing-run"))
     assert r.returncode == 2 and r.stderr.startswith("error:") and "no recommender model" in r.stderr
+
+
+def test_numpy_inference_matches_the_torch_network_on_the_shipped_weights():
+    """`auto` recommends without importing torch: the NumPy pass must equal the trained network."""
+    import torch
+
+    from clusterlab.recommend.encoders import encode_for
+    from clusterlab.recommend.model_files import load_weights
+    from clusterlab.recommend.nets import build_model
+    from clusterlab.recommend.recommender import SHIPPED
+
+    rec = Recommender.load()
+    d = rec.description
+    net = build_model(d["name"], len(d["algorithms"]), n_features=d["p"], n_meta=d["n_meta"], max_k=d["max_k"])
+    load_weights(net, rec.source / ("best.safetensors" if (SHIPPED / "best.safetensors").exists()
+                                    and "best" in rec.state else "weights.safetensors"))
+    net.eval()
+    for n, dims in ((6, 2), (300, 5), (1500, 30)):
+        arrays = encode_for("set", np.random.default_rng(n).normal(size=(n, dims)), m=d["m"], p=d["p"])
+        ari, k_logits = rec.model(*arrays)
+        with torch.no_grad():
+            ari_t, k_t = net(*[torch.from_numpy(a)[None] for a in arrays])
+        assert np.allclose(ari, ari_t[0].numpy(), atol=1e-5) and np.allclose(k_logits, k_t[0].numpy(), atol=1e-4)
+
+
+def test_recommending_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np; from clusterlab.recommend.recommender import Recommender; "
+            "Recommender.load().predict(np.random.default_rng(0).normal(size=(50, 3))); "
+            "print('torch' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.strip() == "False"

@@ -18,10 +18,14 @@ def save_tensors(path: str | Path, tensors: dict, metadata: dict[str, str] | Non
     return write_atomic(path, lambda p: save_file(tensors, str(p), metadata=metadata))
 
 
-def load_tensors(path: str | Path, what: str = "model weights") -> dict:
+def load_tensors(path: str | Path, what: str = "model weights", numpy: bool = False) -> dict:
+    """The tensors of a safetensors file (NumPy arrays where `numpy`, without importing torch)."""
     from safetensors import SafetensorError
-    from safetensors.torch import load_file
 
+    if numpy:
+        from safetensors.numpy import load_file
+    else:
+        from safetensors.torch import load_file
     path = Path(path)
     if not path.is_file():
         raise DataError(f"cannot read {what}: {path} is missing")

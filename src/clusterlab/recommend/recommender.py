@@ -22,6 +22,7 @@ from ..algorithms import REGISTRY
 from ..errors import DataError
 from .encoders import encode_for
 from .model_files import load_weights, read_state
+from .set_inference import SetForward
 
 SHIPPED = Path(__file__).parent / "shipped"
 
@@ -56,8 +57,8 @@ class Recommender:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "Recommender":
-        from .nets import build_model
-
+        """A model folder (the shipped model when `path` is None). Set models run in NumPy
+        (`set_inference`), so recommending never imports torch; ClustRecNet grids run in torch."""
         start = time.perf_counter()
         folder = Path(path) if path is not None else SHIPPED
         if folder.is_file():  # a weights file: its state.json lies beside it
@@ -71,17 +72,23 @@ class Recommender:
         if unknown or not d.get("algorithms"):
             raise DataError(f"the recommender in {folder} ranks algorithms this clusterlab does not have: "
                             f"{', '.join(map(str, unknown)) or 'none listed'}; retrain it (clusterlab recommend train)")
+        best = folder / "best.safetensors"  # the validation-chosen epoch, where training kept one
+        weights = best if best.exists() and "best" in state else folder / "weights.safetensors"
         try:
-            model = build_model(d["name"], len(d["algorithms"]), n_features=d["p"], n_meta=d["n_meta"],
-                                max_k=d["max_k"])
+            if d["kind"] == "set":
+                model = SetForward.load(weights, d)
+            else:
+                from .nets import build_model
+
+                model = build_model(d["name"], len(d["algorithms"]), n_features=d["p"], n_meta=d["n_meta"],
+                                    max_k=d["max_k"])
+                load_weights(model, weights)
+                model.eval()
         except (KeyError, TypeError) as exc:
             raise DataError(f"{folder / 'state.json'} lacks the model field {exc}") from None
-        best = folder / "best.safetensors"  # the validation-chosen epoch, where training kept one
-        load_weights(model, best if best.exists() and "best" in state else folder / "weights.safetensors")
-        model.eval()
         rec = cls(model, state, folder)
-        # One small pass now: torch and the encoders import lazily on first use, and that second
-        # or so belongs to loading, not to each recommendation.
+        # One small pass now: the encoders import lazily on first use, and that belongs to
+        # loading, not to each recommendation.
         rec.predict(np.random.default_rng(0).normal(size=(8, 2)))
         rec.load_seconds = time.perf_counter() - start
         return rec
@@ -95,8 +102,6 @@ class Recommender:
         return list(self.description["algorithms"])
 
     def predict(self, x: np.ndarray, seed: int = 0) -> Recommendation:
-        import torch
-
         x = np.asarray(x, dtype=np.float64)
         if x.ndim != 2 or x.shape[0] < 3:
             raise DataError(f"the recommender needs a matrix of at least 3 rows, got shape {x.shape}")
@@ -105,21 +110,22 @@ class Recommender:
         start = time.perf_counter()
         d = self.description
         arrays = encode_for(d["kind"], x, m=d["m"], p=d["p"], seed=seed)
-        inputs = [torch.from_numpy(np.asarray(a, dtype=np.float32) if a.dtype == np.float16 else a)[None]
-                  for a in arrays]
-        with torch.no_grad():
-            out = self.model(*inputs)
         notes = []
         if d["kind"] == "set":
-            scores, k_logits = out[0][0].numpy(), out[1][0]
-            k_prob = torch.softmax(k_logits, dim=0).numpy()
+            scores, k_logits = self.model(*arrays)
+            k_prob = np.exp(k_logits - k_logits.max())
+            k_prob /= k_prob.sum()
             k, k_probability = min(int(k_prob.argmax()) + 2, max(2, x.shape[0] - 1)), float(k_prob.max())
             score = "expected ARI"
             n = x.shape[0]
             if n > d["m"]:
                 notes.append(f"encoded {d['m']} of {n:,} rows, chosen by content (any row order gives the same)")
         else:
-            scores = torch.sigmoid(out[0]).numpy()
+            import torch
+
+            with torch.no_grad():
+                logits = self.model(torch.from_numpy(arrays[0].astype(np.float32))[None])
+            scores = torch.sigmoid(logits[0]).numpy()
             k = k_probability = None
             score = "P(ARI > 0.8)"
             if x.shape[0] > 2000 or x.shape[1] > 50:
