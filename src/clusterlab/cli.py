@@ -345,8 +345,7 @@ def deep_train(
     data_dir: Optional[str] = DataDir,
 ):
     """Train a deep clustering method in a run folder (config, checkpoints, TensorBoard, figures)."""
-    from .deep.config import load_config
-    from .deep.session import Session, summarise_seeds
+    from .deep.session import Session, new_sessions, summarise_seeds
 
     extra = list(overrides or []) + ([f"run.device={device}"] if device else [])
     if resume and test_only:
@@ -357,13 +356,8 @@ def deep_train(
         session = Session.open(resume or test_only, data_dir)
         runs = [(session, bool(resume), bool(test_only))]
     else:
-        cfg = load_config(config, extra)
-        seed_list = [int(s) for s in seeds.split(",")] if seeds else [cfg["run"]["seed"]]
-        runs = []
-        for seed in seed_list:
-            one = load_config(config, [*extra, f"run.seed={seed}"] +
-                              ([f"run.name={cfg['run']['name']}-seed{seed}"] if cfg["run"]["name"] and seeds else []))
-            runs.append((Session.new(one, data_dir), False, False))
+        seed_list = [int(s) for s in seeds.split(",")] if seeds else None
+        runs = [(session, False, False) for session in new_sessions(config, extra, seed_list, data_dir)]
     results = []
     for session, is_resume, is_test in runs:
         out.print(f"run folder: {session.folder}")
@@ -444,14 +438,9 @@ def explain_evaluate(
     output: Optional[Path] = typer.Option(None, "-o", "--out", help="CSV of predictions (default: FOLDER/predictions.csv)."),
 ):
     """Route new rows to their clusters and predict with the saved whole-data and per-cluster models."""
-    import json as _json
+    from .explain.study import evaluate_file
 
-    from .explain.study import evaluate_study, read_study_table
-
-    meta_path = folder / "study.json"
-    target = _json.loads(meta_path.read_text()).get("target") if meta_path.exists() else None
-    frame, _, y = read_study_table(source, target, required=False)
-    predictions, scores = evaluate_study(folder, frame, y)
+    predictions, scores = evaluate_file(folder, source)
     path = output or folder / "predictions.csv"
     predictions.to_csv(path, index=False)
     if scores:

@@ -214,6 +214,19 @@ def _log_embedding(writer, method, truth, step: int) -> None:
                          global_step=step, tag=log["tag"])
 
 
+def new_sessions(config_path, overrides: list[str], seeds: list[int] | None = None, data_dir=None) -> list[Session]:
+    """One new run folder for each seed (the config's own seed when `seeds` is None); named runs
+    get a `-seedN` suffix per seed, so several seeds never share a folder."""
+    from .config import load_config
+
+    base = load_config(config_path, overrides)
+    if seeds is None:
+        return [Session.new(base, data_dir)]
+    name = base["run"]["name"]
+    return [Session.new(load_config(config_path, [*overrides, f"run.seed={seed}"]
+                                    + ([f"run.name={name}-seed{seed}"] if name else [])), data_dir) for seed in seeds]
+
+
 def summarise_seeds(results: list[dict]) -> dict:
     """Mean and standard deviation of ACC / NMI / ARI / training time over runs."""
     out = {}

@@ -301,6 +301,20 @@ def comparison_markdown(result: StudyResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+def evaluate_file(folder: str | Path, source: str | Path) -> tuple[pd.DataFrame, dict | None]:
+    """`evaluate_study` on the rows of a CSV or Parquet file, scored where the file holds the
+    study's target column."""
+    meta_path = Path(folder) / "study.json"
+    target = None
+    if meta_path.exists():
+        try:
+            target = json.loads(meta_path.read_text()).get("target")
+        except (json.JSONDecodeError, AttributeError, OSError):
+            target = None  # evaluate_study says what is wrong with the folder
+    frame, _, y = read_study_table(source, target, required=False)
+    return evaluate_study(folder, frame, y)
+
+
 def evaluate_study(folder: str | Path, frame: pd.DataFrame, y=None) -> tuple[pd.DataFrame, dict | None]:
     """Saved study on new rows: cluster of each row, and the whole-data and per-cluster IMN /
     TabResNet predictions; with `y`, their scores."""

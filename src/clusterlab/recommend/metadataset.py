@@ -23,7 +23,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from ..algorithms import REGISTRY, fit_predict, names
+from ..algorithms import fit_predict, names
 from ..data.synthetic import SyntheticSpec, generate, sample_spec
 from ..errors import ClusterlabError, DataError
 from ..metrics import ari
@@ -45,9 +45,8 @@ def label_dataset(spec: dict) -> dict:
     row: dict = {**spec, "rows": dataset.n, "noise_points": int((dataset.truth < 0).sum())}
     start = time.perf_counter()
     for name in ALGORITHMS:
-        algorithm = REGISTRY[name]
         try:
-            result = fit_predict(name, dataset.features, s.k if algorithm.needs_k else None, seed=s.seed)
+            result = fit_predict(name, dataset.features, s.k, seed=s.seed)
             row[f"ari_{name}"] = round(ari(dataset.truth, result.labels), 6)
             row[f"seconds_{name}"] = round(result.seconds, 4)
             row[f"k_{name}"] = result.n_clusters
