@@ -25,7 +25,20 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 DataDir = typer.Option(None, "--data-dir", envvar="CLUSTERLAB_DATA",
                        help="Folder holding clustbench/, tabular/ and images/ (for bundled names).")
 Label = typer.Option(None, "--label", help="Column (or .npz array) with ground truth; set aside, used only to score.")
-Seed = typer.Option(0, "--seed", help="Random seed; the same inputs and seed give the same output.")
+
+
+def _seed(value: int) -> int:
+    from .algorithms import check_seed
+
+    try:
+        check_seed(value)
+    except ParameterError as exc:
+        raise ParameterError(f"--{exc}") from None
+    return value
+
+
+Seed = typer.Option(0, "--seed", callback=_seed, help="Random seed (0 to 4,294,967,295); the same inputs and seed "
+                                                      "give the same output.")
 Missing = typer.Option("error", "--missing", help="Missing cells: error, impute (median / most frequent) or drop rows.")
 
 
@@ -84,10 +97,12 @@ def auto(
     data_dir: Optional[str] = DataDir,
 ):
     """The main job: choose an algorithm and k, cluster, score, write an output folder with a report."""
+    from .files import check_output_folder
     from .job import VIEWS, auto as run_auto, write_outputs
 
     if view not in VIEWS:
         raise ParameterError(f"--view {view!r} is not allowed; choose one of: {', '.join(VIEWS)}")
+    check_output_folder(output)
     with _EstimatorProgress() as progress:
         result = run_auto(source, label=label, data_dir=data_dir, max_k=max_k, seed=seed, missing=missing,
                           on_estimate=progress, runners_up=runners_up)
@@ -127,12 +142,13 @@ def cluster(
 
     from .algorithms import fit_predict, get
     from .data import load
-    from .files import write_atomic
+    from .files import check_output_file, write_atomic
     from .metrics import external_scores
     from .prep import prepare
 
     spec = get(algorithm)
     params = _parse_params(param)
+    check_output_file(output, "labels file")
     dataset = load(source, label=label, data_dir=data_dir, seed=seed)
     prepared = prepare(dataset, spec.input, scale=scale, categorical=categorical, missing=missing)
     with err.status(f"{spec.name} on {dataset.n:,} rows ..."):
@@ -166,18 +182,22 @@ def autok(
     """Estimate the number of clusters with every estimator and their consensus."""
     from .autok import estimate_k
     from .data import load
+    from .files import check_output_folder, write_run_folder
     from .prep import prepare
     from .report.figures import autok_curves
 
+    check_output_folder(output)
     chosen = [m.strip() for m in methods.split(",") if m.strip()] if methods else None
     dataset = load(source, label=label, data_dir=data_dir, seed=seed)
     x = prepare(dataset, missing=missing).data  # a mixed table: its Gower encoding, embedded by the estimators
     with _EstimatorProgress() as progress:
         result = estimate_k(x, methods=chosen, min_k=min_k, max_k=max_k, sample_size=sample_size or None, seed=seed,
                             on_estimate=progress)
-    output.mkdir(parents=True, exist_ok=True)
-    (output / "autok.json").write_text(json.dumps({"dataset": dataset.name, **result.to_dict()}, indent=2))
-    plot = autok_curves(result, output / "autok-curves.png")
+    summary = {"dataset": dataset.name, **result.to_dict()}
+    write_run_folder(output, {"autok.json": lambda p: p.write_text(json.dumps(summary, indent=2)),
+                              "autok-curves.png": lambda p: autok_curves(result, p)},
+                     owned=("autok.json", "autok-curves.png"), info={"command": "autok"})
+    plot = output / "autok-curves.png"
     table = Table("estimator", "k", "weight", "seconds", "criterion", title=f"{dataset.describe()}")
     for e in result.estimates:
         table.add_row(e.method, "-" if e.k is None else str(e.k), f"{result.weights[e.method]:.2f}",
@@ -271,7 +291,10 @@ def recommend_label(
         raise ParameterError(f"--count must be at least 1, got {count}")
     if max_n < 20:
         raise ParameterError(f"--max-n must be at least 20, got {max_n}")
-    stats = label_many(output, count, backend=backend, workers=workers, max_n=max_n)
+    from .files import check_output_file
+
+    stats = label_many(check_output_file(output, "meta-dataset file"), count, backend=backend, workers=workers,
+                       max_n=max_n)
     out.print(f"{stats['labelled']} datasets labelled ({stats['already']} were already there, {stats['failed']} "
               f"failed) into {output} in {stats['wall_seconds'] / 60:.1f} min on {stats['workers']} workers: "
               f"{stats['per_core_hour']:.0f} datasets per core-hour")
@@ -347,16 +370,20 @@ def deep_train(
     """Train a deep clustering method in a run folder (config, checkpoints, TensorBoard, figures)."""
     from .deep.session import Session, new_sessions, summarise_seeds
 
-    extra = list(overrides or []) + ([f"run.device={device}"] if device else [])
     if resume and test_only:
         raise ParameterError("--resume and --test-only exclude each other")
     if resume or test_only:
-        if config or extra:
-            raise ParameterError("a resumed or tested run keeps its own config; drop --config and overrides")
-        session = Session.open(resume or test_only, data_dir)
+        if config or overrides:
+            given = " and ".join(w for w, v in (("--config", config), ("KEY=VALUE overrides", overrides)) if v)
+            raise ParameterError(f"a resumed or tested run keeps its own config; drop {given} (--device may change)")
+        session = Session.open(resume or test_only, data_dir, device)
         runs = [(session, bool(resume), bool(test_only))]
     else:
-        seed_list = [int(s) for s in seeds.split(",")] if seeds else None
+        extra = list(overrides or []) + ([f"run.device={device}"] if device else [])
+        try:
+            seed_list = [int(s) for s in seeds.split(",")] if seeds else None
+        except ValueError:
+            raise ParameterError(f"--seeds takes whole numbers separated by commas, got {seeds!r}") from None
         runs = [(session, False, False) for session in new_sessions(config, extra, seed_list, data_dir)]
     results = []
     for session, is_resume, is_test in runs:
@@ -416,11 +443,12 @@ def explain_file(
 ):
     """Train a whole-data model and one per cluster; compare scores and explanations (IMN vs SHAP)."""
     from .explain.study import read_study_table, run_study
+    from .files import check_output_folder
 
     if seeds < 1:
         raise ParameterError(f"--seeds must be at least 1, got {seeds}")
+    folder = check_output_folder(output or Path("runs") / f"explain-{source.stem}", "study folder")
     frame, schema, y = read_study_table(source, target)
-    folder = output or Path("runs") / f"explain-{source.stem}"
     storage = storage or (str(folder / "optuna.db") if trials else None)
     result = run_study(frame, schema, y, target=target, task=task, cluster=cluster, k=k,
                        models=tuple(m.strip() for m in models.split(",") if m.strip()), seeds=tuple(range(seeds)),
@@ -439,10 +467,11 @@ def explain_evaluate(
 ):
     """Route new rows to their clusters and predict with the saved whole-data and per-cluster models."""
     from .explain.study import evaluate_file
+    from .files import check_output_file, write_atomic
 
+    path = check_output_file(output or folder / "predictions.csv", "predictions file")
     predictions, scores = evaluate_file(folder, source)
-    path = output or folder / "predictions.csv"
-    predictions.to_csv(path, index=False)
+    write_atomic(path, lambda p: predictions.to_csv(p, index=False))
     if scores:
         table = Table("model", *next(iter(scores.values())).keys())
         for name, values in scores.items():
@@ -520,12 +549,16 @@ def main() -> None:
     except ClusterlabError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, typer.Abort):
         err.print("interrupted")
         sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+    except (click.ClickException, typer.TyperException) as exc:  # a usage error: one line too, and where to read more
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        if message.strip():  # no message: the help was asked for by giving no arguments, and is shown
+            err.print(f"[red]error:[/red] {message}{hint}", highlight=False, soft_wrap=True)
+        sys.exit(getattr(exc, "exit_code", 2) or 2)
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)

@@ -269,6 +269,14 @@ def make_estimator(name: str, k: int | None = None, *, seed: int = 0, precompute
     return spec.factory(k if spec.needs_k else None, seed, precomputed, {**spec.defaults, **params})
 
 
+SEED_MAX = 2**32 - 1  # numpy and scikit-learn take seeds in [0, 2^32 - 1]
+
+
+def check_seed(seed) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= SEED_MAX:
+        raise ParameterError(f"seed must be a whole number from 0 to {SEED_MAX:,}, got {seed!r}")
+
+
 def _is_frame(x) -> bool:
     """A pandas DataFrame, without importing pandas (listing the registry stays fast): one
     can exist only where pandas was imported already."""
@@ -321,12 +329,18 @@ def fit_predict(name: str, x: np.ndarray, k: int | None = None, *, seed: int = 0
                 ignore_limits: bool = False, **params) -> ClusterResult:
     """Run one registered algorithm on a matrix (or a precomputed distance matrix)."""
     spec = get(name)
+    check_seed(seed)
     if spec.input == "matrix" and not _is_frame(x):
         x = np.asarray(x)
     check_input(x, spec, k, precomputed, ignore_limits)
     est = make_estimator(spec.name, k, seed=seed, precomputed=precomputed, **params)
     start = time.perf_counter()
-    labels = np.asarray(est.fit_predict(x), dtype=np.int64)
+    try:
+        labels = np.asarray(est.fit_predict(x), dtype=np.int64)
+    except Exception as exc:  # a parameter value scikit-learn refuses (its own check runs at fit time)
+        if type(exc).__name__ != "InvalidParameterError":
+            raise
+        raise ParameterError(f"{spec.name}: {str(exc).splitlines()[0]}") from None
     seconds = time.perf_counter() - start
     used = {p: v for p, v in est.get_params(deep=False).items() if not inspect.isclass(v)}
     used.update({a.rstrip("_"): _plain(getattr(est, a)) for a in vars(est)

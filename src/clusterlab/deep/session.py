@@ -88,13 +88,15 @@ class Session:
         return cls(folder, config, data_dir)
 
     @classmethod
-    def open(cls, folder: str | Path, data_dir=None) -> "Session":
+    def open(cls, folder: str | Path, data_dir=None, device: str | None = None) -> "Session":
+        """A run folder as its config.yaml left it; `device` moves it to another device (a
+        resumed run may continue on a GPU, or be tested on the CPU)."""
         from .config import load_config
 
         folder = Path(folder)
         if not (folder / "config.yaml").exists():
             raise NotFoundError(f"{folder} is not a run folder (no config.yaml)")
-        return cls(folder, load_config(folder / "config.yaml"), data_dir)
+        return cls(folder, load_config(folder / "config.yaml", [f"run.device={device}"] if device else []), data_dir)
 
     # ---- checkpoints ------------------------------------------------------------------------------
     def save(self, method: DeepClusterer, state: dict) -> None:

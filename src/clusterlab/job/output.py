@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import platform
 from datetime import datetime, timezone
 from pathlib import Path
@@ -11,11 +12,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from ..files import write_atomic, write_json_atomic
+from ..files import check_output_folder, json_default, write_run_folder
 from ..version import __version__
 from .result import AutoResult
 
 VIEWS = ("pca", "umap")
+FILES = {"labels": "labels.csv", "summary": "summary.json", "report": "report.html"}  # what a run folder holds
 
 
 def write_outputs(result: AutoResult, out_dir: str | Path, report: bool = True, view: str = "pca") -> dict[str, Path]:
@@ -23,26 +25,27 @@ def write_outputs(result: AutoResult, out_dir: str | Path, report: bool = True, 
     compiles on first use)."""
     if view not in VIEWS:
         raise ParameterError(f"view={view!r} is not allowed; choose one of: {', '.join(VIEWS)}")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {"labels": out / "labels.csv", "summary": out / "summary.json"}
+    out = check_output_folder(out_dir)
     columns = {"row": np.arange(result.labels.size), "cluster": result.labels}
     if result.confidence is not None:
         columns["confidence"] = np.round(result.confidence, 4)
     columns["outlier"] = (result.labels < 0).astype(int)
-    write_atomic(paths["labels"], lambda p: pd.DataFrame(columns).to_csv(p, index=False))
     figures_data = None
     if report:
         from ..report.views import report_views
 
         figures_data = report_views(result, view)
     summary = summary_dict(result, figures_data)
-    write_json_atomic(paths["summary"], summary)
+    writers = {FILES["labels"]: lambda p: pd.DataFrame(columns).to_csv(p, index=False),
+               FILES["summary"]: lambda p: p.write_text(json.dumps(summary, indent=2, default=json_default))}
     if report:
-        from ..report.html import write_report
+        from ..report.html import render_report
 
-        paths["report"] = write_report(result, summary, figures_data, out / "report.html")
-    return paths
+        page = render_report(result, summary, figures_data)
+        writers[FILES["report"]] = lambda p: p.write_text(page, encoding="utf-8")
+    written = write_run_folder(out, writers, owned=tuple(FILES.values()),
+                               info={"clusterlab": __version__, "created": summary["created"], "command": "auto"})
+    return {key: written[name] for key, name in FILES.items() if name in written}
 
 
 def summary_dict(result: AutoResult, views=None) -> dict:

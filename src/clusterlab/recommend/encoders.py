@@ -70,17 +70,33 @@ def _row_keys(z: np.ndarray) -> np.ndarray:
                      for r in rounded], dtype=np.uint64)
 
 
+def _principal_coordinates(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(variances of the principal axes, largest first; the rows' coordinates on them) of
+    z-scored data. Wide data (d > n) works from the n x n Gram matrix z z^T, whose eigenvectors
+    scaled by sqrt(eigenvalue) are the coordinates on the n axes that carry variance (the other
+    d - n carry none and are zero): n^2 d work instead of d^3."""
+    n, d = z.shape
+    if d <= n:
+        values, vectors = np.linalg.eigh(z.T @ z / max(n - 1, 1))
+        order = np.argsort(values)[::-1]
+        return np.clip(values[order], 0, None), z @ vectors[:, order]
+    w, u = np.linalg.eigh(z @ z.T)
+    order = np.argsort(w)[::-1]
+    w, u = np.clip(w[order], 0, None), u[:, order]
+    values = np.zeros(d)
+    values[:n] = w / max(n - 1, 1)
+    coords = np.zeros((n, d))
+    coords[:, :n] = u * np.sqrt(w)
+    return values, coords
+
+
 def canonical_set(x: np.ndarray, m: int = 512, p: int = 16) -> SetInput:
     from .metafeatures import metafeatures
 
     x = np.asarray(x, dtype=np.float64)
     n, d = x.shape
     z = zscore(x)
-    cov = z.T @ z / max(n - 1, 1)
-    values, vectors = np.linalg.eigh(cov)
-    order = np.argsort(values)[::-1]
-    values, vectors = np.clip(values[order], 0, None), vectors[:, order]
-    coords = z @ vectors
+    values, coords = _principal_coordinates(z)
     # Axes without variance (collinear columns, data of lower rank) hold rounding noise whose
     # pattern depends on the column order; they are set to exactly zero.
     coords[:, values <= 1e-9 * max(values.max(initial=0.0), 1e-300)] = 0.0

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..files import write_text_atomic
 from . import figures
 
 
@@ -60,11 +59,10 @@ def build_figures(result, views, folder: Path) -> dict[str, str | None]:
     return {k: v for k, v in out.items() if v}
 
 
-def write_report(result, summary: dict, views, path: str | Path) -> Path:
-    """The page for `result`; `views` is what `report.views.report_views` built for it."""
+def render_report(result, summary: dict, views) -> str:
+    """The page for `result`, as text; `views` is what `report.views.report_views` built for it."""
     from jinja2 import Environment, select_autoescape
 
-    path = Path(path)
     with tempfile.TemporaryDirectory() as tmp:
         images = build_figures(result, views, Path(tmp))
     template_text = resources.files(__package__).joinpath("templates/report.html").read_text()
@@ -79,4 +77,4 @@ def write_report(result, summary: dict, views, path: str | Path) -> Path:
         r=result, s=summary, v=views, images=images, scores=scores, k_votes=k_votes,
         sizes=[(str(k), int(v)) for k, v in zip(*np.unique(result.labels, return_counts=True))],
         title=f"clusterlab: {html.escape(result.dataset.name)}")
-    return write_text_atomic(path, page)
+    return page
