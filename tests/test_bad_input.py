@@ -153,11 +153,18 @@ def test_corrupt_deep_checkpoints_are_clear_errors(images_file_for_deep, tmp_pat
              ("optimizer.safetensors", payload), ("weights.safetensors", os.urandom(64)),
              ("state.json", json.dumps({"phase": "x", "epoch": "abc", "history": []}).encode()),
              ("state.json", b"[1, 2]"), ("state.json", b"{not json")]
-    for name, data in cases:
+    from clusterlab.deep.session import Session
+
+    for name, data in cases:  # in this process (each command would import torch again), then one on the CLI
         (ckpt / name).write_bytes(data)
         before = snapshot(run)
-        assert_refused(run_cli("deep", "train", "--resume", str(run)), run, before)
+        with pytest.raises(DataError, match="checkpoint|corrupt|optimizer|state"):
+            Session.open(run).run(resume=True)
+        assert snapshot(run) == before
         (ckpt / name).write_bytes(good[name])
+    (ckpt / "optimizer.safetensors").write_bytes(payload)
+    assert_refused(run_cli("deep", "train", "--resume", str(run)), run, snapshot(run))
+    (ckpt / "optimizer.safetensors").write_bytes(good["optimizer.safetensors"])
     r = run_cli("deep", "train", "--resume", str(run), "--device", "cpu")  # moving a run's device is allowed
     assert r.returncode == 0, r.stderr[-800:]
     assert_refused(run_cli("deep", "train", "--resume", str(run), "model.lr=0.1"), says="overrides")
@@ -183,3 +190,112 @@ def test_wide_tables_go_through_recommend_and_auto(tmp_path):
     assert r.returncode == 0, r.stderr[-800:]
     assert time.perf_counter() - start < 60
     assert "RuntimeWarning" not in r.stderr
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    from test_explain import _table
+
+    folder = tmp_path_factory.mktemp("study")
+    _table(160).to_csv(folder / "rows.csv", index=False)
+    r = run_cli("explain", str(folder / "rows.csv"), "--target", "churn", "--models", "imn", "--k", "2", "-o",
+                str(folder / "st"))
+    assert r.returncode == 0, r.stderr[-800:]
+    return folder
+
+
+def test_corrupt_explain_folders_are_clear_errors(study, tmp_path):
+    import shutil
+
+    from safetensors.numpy import load_file, save_file
+
+    def edit_json(path, **changes):
+        data = json.loads(path.read_text())
+        data.update(changes)
+        path.write_text(json.dumps(data))
+
+    def nan_weights(path):
+        save_file({k: np.full_like(v, np.nan) if v.dtype.kind == "f" else v
+                   for k, v in load_file(str(path)).items()}, str(path))
+
+    models = lambda st: st / "models"  # noqa: E731
+    cases = [(lambda st: (models(st) / "encoder.json").write_bytes(os.urandom(100)), "encoder.json"),
+             (lambda st: (st / "study.json").write_text((study / "st" / "study.json").read_text()[:50]), "study"),
+             (lambda st: (models(st) / "router.json").write_text("[1, 2]"), "router"),
+             (lambda st: (models(st) / "router.json").write_text("{}"), "unreadable study"),
+             (lambda st: edit_json(st / "study.json", task="regression"), "regression"),
+             (lambda st: edit_json(st / "study.json", classes=["a"]), "classes"),
+             (lambda st: edit_json(models(st) / "whole-imn.json", task="nope"), "task"),
+             (lambda st: nan_weights(models(st) / "whole-imn.safetensors"), "NaN")]
+    for damage, says in cases:
+        st = tmp_path / "st"
+        shutil.rmtree(st, ignore_errors=True)
+        shutil.copytree(study / "st", st)
+        damage(st)
+        before = snapshot(tmp_path)
+        r = run_cli("explain", "evaluate", str(st), str(study / "rows.csv"), "-o", str(tmp_path / "pred.csv"))
+        assert_refused(r, tmp_path, before, says)
+
+
+def test_silently_wrong_results_are_refused_or_flagged(tmp_path, blobs):
+    x, y = blobs
+    pd.DataFrame({"a": [1.0] * 6, "b": [2.0] * 6}).to_csv(tmp_path / "same.csv", index=False)
+    pd.DataFrame(np.r_[x, x[:3]], columns=["a", "b"]).to_csv(tmp_path / "dup.csv", index=False)  # 150 distinct rows
+    pd.DataFrame({"row": range(150), "x": y}).to_csv(tmp_path / "norow.csv", index=False)
+    pd.DataFrame({"row": range(150), "id": range(150), "x": y}).to_csv(tmp_path / "nocluster.csv", index=False)
+    (tmp_path / "inf.csv").write_text("row,cluster\n0,1\n1,inf\n")
+    np.save(tmp_path / "truth.npy", y)
+    np.save(tmp_path / "two.npy", np.zeros((150, 2)))
+    before = snapshot(tmp_path)
+    for args, says in [(["cluster", "same.csv", "-a", "kmeans", "-k", "3", "-o", "l.csv"], "identical"),
+                       (["auto", "same.csv", "-o", "o"], "identical"),
+                       (["cluster", "dup.csv", "-a", "kmeans", "-k", "151", "-o", "l.csv"], "distinct rows"),
+                       (["evaluate", "nocluster.csv", "--truth", "truth.npy"], "name the one"),
+                       (["evaluate", "inf.csv", "--truth", "truth.npy"], "not a finite number"),
+                       (["evaluate", "two.npy", "--truth", "truth.npy"], "shape (150, 2)")]:
+        assert_refused(run_cli(*args, cwd=tmp_path), tmp_path, before, says)
+    r = run_cli("evaluate", "norow.csv", "--truth", "truth.npy", "--json", cwd=tmp_path)  # its one label column
+    assert r.returncode == 0 and json.loads(r.stdout)["ari"] == pytest.approx(1.0)
+
+
+def test_table_readings_that_used_to_be_silent(tmp_path):
+    from clusterlab.data import load
+
+    (tmp_path / "decimal.csv").write_text("a;b;kind\n1,5;2,25;x\n3,5;1,0;y\n2,0;0,5;x\n8,5;9,0;y\n")
+    ds = load(str(tmp_path / "decimal.csv"))
+    assert ds.schema.numeric == ["a", "b"] and ds.features["a"].tolist() == [1.5, 3.5, 2.0, 8.5]
+    assert any("decimal commas" in n for n in ds.notes)
+    (tmp_path / "mostly.csv").write_text("a,b\n1,2\n3,x\n4,5\n6,y\n7,8\n")
+    ds = load(str(tmp_path / "mostly.csv"))
+    assert ds.schema.categorical == ["b"] and any("'b' is 60% numbers" in n for n in ds.notes)
+    (tmp_path / "latin.csv").write_bytes("name,value\ncaf\xe9,1\nna\xefve,2\nx,3\n".encode("latin-1"))
+    ds = load(str(tmp_path / "latin.csv"))
+    assert ds.features["name"].tolist()[0] == "café" and any("not UTF-8" in n for n in ds.notes)
+    (tmp_path / "binary.csv").write_bytes(bytes(range(256)) * 8)
+    r = run_cli("auto", "binary.csv", "-o", "o", cwd=tmp_path)
+    assert_refused(r, says="binary")
+
+
+def test_misleading_messages_say_what_is_wrong(tmp_path):
+    (tmp_path / "one.csv").write_text("a,b\n1,2\n")
+    pd.DataFrame({"a": np.arange(30.0), "b": np.arange(30.0) % 7}).to_csv(tmp_path / "t.csv", index=False)
+    before = snapshot(tmp_path)
+    for args, says in [(["auto", "one.csv"], "1 row: clustering needs at least 2"),
+                       (["auto", "t.csv", "--max-k", "1"], "--max-k must be at least 2")]:
+        r = run_cli(*args, cwd=tmp_path)
+        assert_refused(r, tmp_path, before, says)
+        assert "min_k" not in r.stderr and "usable column" not in r.stderr
+
+
+def test_a_recommender_with_nan_weights_ranks_nothing(tmp_path):
+    import shutil
+
+    from safetensors.numpy import load_file, save_file
+
+    from clusterlab.recommend.recommender import SHIPPED, Recommender
+
+    shutil.copytree(SHIPPED, tmp_path / "model")
+    path = tmp_path / "model" / "weights.safetensors"
+    save_file({k: np.full_like(v, np.nan) for k, v in load_file(str(path)).items()}, str(path))
+    with pytest.raises(DataError, match="NaN or infinite weights"):
+        Recommender.load(tmp_path / "model")

@@ -102,6 +102,8 @@ def auto(
 
     if view not in VIEWS:
         raise ParameterError(f"--view {view!r} is not allowed; choose one of: {', '.join(VIEWS)}")
+    if max_k < 2:
+        raise ParameterError(f"--max-k must be at least 2 (the smallest number of clusters there is), got {max_k}")
     check_output_folder(output)
     with _EstimatorProgress() as progress:
         result = run_auto(source, label=label, data_dir=data_dir, max_k=max_k, seed=seed, missing=missing,
@@ -156,7 +158,7 @@ def cluster(
     labels = prepared.on_all_rows(result.labels, -1)
     frame = pd.DataFrame({"row": np.arange(labels.size), "cluster": labels})
     write_atomic(output, lambda p: frame.to_csv(p, index=False))
-    for note in prepared.notes:
+    for note in [*dataset.notes, *prepared.notes]:
         out.print(f"note: {note}")
     noise = f", {result.n_noise} noise points" if result.n_noise else ""
     out.print(f"{spec.name}: {result.n_clusters} clusters{noise} on {dataset.n:,} rows in {result.seconds:.2f} s "

@@ -60,9 +60,10 @@ def _nearest_existing(path: Path) -> Path:
     return path
 
 
-def _check_writable_place(path: Path, what: str) -> None:
-    base = _nearest_existing(path)
-    if base != path.absolute() and not base.is_dir():
+def _check_writable_place(folder: Path, path: Path, what: str) -> None:
+    """`folder` (where `path` will be written, made where missing) can be made and written."""
+    base = _nearest_existing(folder)
+    if not base.is_dir():
         raise ParameterError(f"cannot write the {what} {path}: {base} is a file, not a folder")
     if not os.access(base, os.W_OK | os.X_OK):
         raise ParameterError(f"cannot write the {what} {path}: {base} is not writable by this user; "
@@ -74,7 +75,7 @@ def check_output_folder(path: str | Path, what: str = "output folder") -> Path:
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise ParameterError(f"the {what} {path} is an existing file; give a folder (-o)")
-    _check_writable_place(path, what)
+    _check_writable_place(path, path, what)
     return path
 
 
@@ -85,7 +86,7 @@ def check_output_file(path: str | Path, what: str = "output file") -> Path:
         raise ParameterError(f"the {what} {path} is an existing folder; give a file name (-o)")
     if path.exists() and not os.access(path, os.W_OK):
         raise ParameterError(f"cannot write the {what} {path}: it is not writable by this user")
-    _check_writable_place(path, what)
+    _check_writable_place(path.parent, path, what)  # the new file is renamed into this folder
     return path
 
 

@@ -277,6 +277,14 @@ def check_seed(seed) -> None:
         raise ParameterError(f"seed must be a whole number from 0 to {SEED_MAX:,}, got {seed!r}")
 
 
+def distinct_rows(x: np.ndarray) -> int:
+    """How many different rows a matrix holds, from one random projection (two different rows
+    meet there with probability zero): a matrix-vector product, not a sort of whole rows."""
+    x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+    direction = np.random.default_rng(0).normal(size=x.shape[1])
+    return int(np.unique(x @ direction).size)
+
+
 def _is_frame(x) -> bool:
     """A pandas DataFrame, without importing pandas (listing the registry stays fast): one
     can exist only where pandas was imported already."""
@@ -306,6 +314,13 @@ def check_input(x, spec: AlgorithmSpec, k: int | None, precomputed: bool,
         bad = np.argwhere(~np.isfinite(x))[0]
         raise DataError(f"the matrix holds a non-finite value (NaN or infinity) at row {bad[0]}, column {bad[1]}")
     _check_k_and_size(spec, k, n, ignore_limits)
+    if spec.needs_k and k is not None and not precomputed:
+        distinct = distinct_rows(x)
+        if distinct == 1:
+            raise DataError(f"all {n:,} rows are identical: there is nothing to cluster")
+        if k > distinct:
+            raise ParameterError(f"k={k} exceeds the number of distinct rows ({distinct:,} of {n:,}); "
+                                 f"choose k <= {distinct}")
 
 
 def _check_k_and_size(spec: AlgorithmSpec, k: int | None, n: int, ignore_limits: bool) -> None:

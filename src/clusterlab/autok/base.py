@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..algorithms import fit_predict
+from ..algorithms import distinct_rows, fit_predict
 from ..errors import DataError, ParameterError
 from ..sampling import subsample
 
@@ -84,7 +84,7 @@ def make_context(x, min_k: int = 2, max_k: int = 10, sample_size: int | None = D
     notes = []
     if sample is not x:
         notes.append(f"estimated on a random sample of {sample.shape[0]:,} of {x.shape[0]:,} rows")
-    distinct = np.unique(sample, axis=0).shape[0]
+    distinct = distinct_rows(sample)
     top = min(max_k, sample.shape[0] - 1, distinct)
     if top < max(min_k, 2):
         raise ParameterError(

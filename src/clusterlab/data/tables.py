@@ -18,12 +18,47 @@ BOOLEAN_WORDS = {"true": 1.0, "false": 0.0, "yes": 1.0, "no": 0.0, "y": 1.0, "n"
 NUMERIC_SHARE = 0.9
 
 
-def _sniff_separator(path: Path) -> str:
+ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")  # tried in this order; latin-1 reads any bytes
+
+
+def _head(path: Path, size: int = 64 * 1024) -> bytes:
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", newline="", errors="replace") as handle:
-        sample = handle.read(64 * 1024)
+    try:
+        with opener(path, "rb") as handle:
+            return handle.read(size)
+    except (OSError, EOFError) as exc:
+        raise DataError(f"cannot read {path.name}: {exc}") from None
+
+
+def _encoding(path: Path) -> str:
+    """The first of ENCODINGS that decodes the file's start; binary files are refused."""
+    head = _head(path)
+    if b"\x00" in head:
+        raise DataError(f"{path.name} is not a text table (it holds binary data); clusterlab reads CSV, Parquet, "
+                        ".npy/.npz, IDX, HDF5 and image folders")
+    for encoding in ENCODINGS:
+        try:
+            head.decode(encoding)
+            return encoding
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(head) - 4:  # a character cut by the end of the sample
+                return encoding
+    return "latin-1"
+
+
+def _sniff_separator(path: Path, encoding: str = "utf-8") -> str:
+    sample = _head(path).decode(encoding, errors="replace")
     if not sample.strip():
         raise DataError(f"{path.name} is empty: it holds no header and no rows")
+    # A delimiter that splits every one of the first lines into the same number of fields wins
+    # (tab and semicolon first: a semicolon file's decimal commas would fool a count of commas).
+    lines = [line for line in sample.splitlines()[:50] if line.strip()]
+    if len(lines) > 1:
+        lines = lines[:-1]  # the last line of the sample may be cut
+    for delimiter in "\t;|,":
+        counts = {line.count(delimiter) for line in lines}
+        if len(counts) == 1 and counts.pop() > 0:
+            return delimiter
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
@@ -37,18 +72,42 @@ def read_frame(path: Path, sep: str | None = None) -> pd.DataFrame:
     if path.stat().st_size == 0:
         raise DataError(f"{path.name} is empty: it holds no header and no rows")
     suffixes = "".join(path.suffixes[-2:]).lower()
+    notes = []
     try:
         if suffixes.endswith((".parquet", ".pq")):
             frame = pd.read_parquet(path)
         else:
-            frame = pd.read_csv(path, sep=sep or _sniff_separator(path), skipinitialspace=True)
+            encoding = _encoding(path)
+            if encoding not in ("utf-8-sig", "utf-8"):
+                notes.append(f"{path.name} is not UTF-8; read as {encoding}")
+            sep = sep or _sniff_separator(path, encoding)
+            frame = pd.read_csv(path, sep=sep, skipinitialspace=True, encoding=encoding)
+            if sep == ";":  # the European convention: a semicolon between cells, a comma in numbers
+                frame, converted = _decimal_commas(path, frame, encoding)
+                if converted:
+                    notes.append(f"read decimal commas as numbers in {len(converted)} column"
+                                 f"{'s' if len(converted) > 1 else ''}: {', '.join(map(str, converted[:5]))}")
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as exc:
         raise DataError(f"cannot read {path.name} as a table: {str(exc).splitlines()[0]}") from None
     if frame.shape[1] == 0:
         raise DataError(f"{path.name} has no columns")
     if frame.shape[0] == 0:
         raise DataError(f"{path.name} has a header but no rows")
+    frame.attrs["notes"] = notes
     return frame
+
+
+def _decimal_commas(path: Path, frame: pd.DataFrame, encoding: str) -> tuple[pd.DataFrame, list]:
+    """Text columns that read as numbers with a decimal comma ("1,5") take those numbers."""
+    text = [c for c in frame.columns
+            if not pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
+    if not text:
+        return frame, []
+    comma = pd.read_csv(path, sep=";", skipinitialspace=True, encoding=encoding, decimal=",", usecols=text)
+    converted = [c for c in text if pd.api.types.is_numeric_dtype(comma[c]) and not comma[c].isna().all()]
+    for c in converted:
+        frame[c] = comma[c]
+    return frame, converted
 
 
 def _row_label(frame: pd.DataFrame, position: int) -> str:
@@ -56,7 +115,7 @@ def _row_label(frame: pd.DataFrame, position: int) -> str:
     return f"line {position + 2}"
 
 
-def _infer_column(frame: pd.DataFrame, name: str) -> tuple[pd.Series, Column]:
+def _infer_column(frame: pd.DataFrame, name: str, notes: list[str]) -> tuple[pd.Series, Column]:
     s = frame[name]
     n_missing = int(s.isna().sum())
     if pd.api.types.is_bool_dtype(s):
@@ -103,6 +162,10 @@ def _infer_column(frame: pd.DataFrame, name: str) -> tuple[pd.Series, Column]:
             f"{str(present[first])!r} ({int((~parsed).sum())} such cells); fix those cells, "
             "or leave them empty to mark them missing"
         )
+    if parsed.mean() > 0.5:  # mostly numbers: say why it became categorical, so a stray cell is found
+        shown = ", ".join(repr(str(v)) for v in present[~parsed.to_numpy()].unique()[:3])
+        notes.append(f"column {name!r} is {parsed.mean():.0%} numbers, but its other cells ({shown}) make it "
+                     "categorical; fix or empty those cells to read it as numbers")
     return _as_object(text), Column(name, "categorical", n_missing, int(present.nunique()))
 
 
@@ -111,11 +174,13 @@ def _as_object(text: pd.Series) -> pd.Series:
     return text.astype(object).where(text.notna(), np.nan)
 
 
-def infer_schema(frame: pd.DataFrame) -> tuple[pd.DataFrame, Schema]:
-    """Typed copy of `frame` and its schema: numbers as float64, booleans as 0/1, text as str."""
+def infer_schema(frame: pd.DataFrame, notes: list[str] | None = None) -> tuple[pd.DataFrame, Schema]:
+    """Typed copy of `frame` and its schema: numbers as float64, booleans as 0/1, text as str.
+    What a user should know about a column's reading is appended to `notes`."""
     columns, data = [], {}
+    notes = notes if notes is not None else []
     for name in frame.columns:
-        series, column = _infer_column(frame, name)
+        series, column = _infer_column(frame, name, notes)
         data[str(name)] = series.reset_index(drop=True)
         columns.append(Column(str(name), column.kind, column.n_missing, column.n_unique))
     typed = pd.DataFrame(data)
@@ -138,9 +203,10 @@ def read_table(path: str | Path, label: str | None = None, sep: str | None = Non
         truth, truth_names = encode_truth(frame.pop(label))
         if frame.shape[1] == 0:
             raise DataError(f"{path.name} has no feature columns besides the label {label!r}")
-    typed, schema = infer_schema(frame)
+    notes = list(frame.attrs.get("notes", []))
+    typed, schema = infer_schema(frame, notes)
     return Dataset(name or path.stem, typed, schema, truth=truth, truth_names=truth_names or (),
-                   meta={"source": str(path)})
+                   notes=tuple(notes), meta={"source": str(path)})
 
 
 def _check_array(array: np.ndarray, source: str) -> np.ndarray:
@@ -202,11 +268,19 @@ def read_labels(path: str | Path, column: str | None = None,
     """
     path = Path(path)
     if path.suffix.lower() == ".npy":
-        values = read_numpy(path).features.ravel()
+        try:
+            values = np.load(path, allow_pickle=False)
+        except (ValueError, OSError, EOFError) as exc:
+            raise DataError(f"cannot read {path.name} as NumPy data: {str(exc).splitlines()[0]}") from None
     else:
         frame = read_frame(path)
         frame.columns = [str(c).strip() for c in frame.columns]
-        name = column or next((c for c in prefer if c in frame.columns), frame.columns[-1])
+        others = [c for c in frame.columns if c != "row"]  # `row` numbers rows, it labels nothing
+        name = column or next((c for c in prefer if c in frame.columns), others[-1] if len(others) == 1 else None)
+        if name is None:
+            raise DataError(f"{path.name} has no column {' or '.join(map(repr, prefer))} and "
+                            f"{'no other' if not others else 'several other'} columns ({', '.join(frame.columns)}); "
+                            "name the one that holds the labels")
         if name not in frame.columns:
             raise NotFoundError(f"no column {name!r} in {path.name}; its columns are: {', '.join(frame.columns)}")
         values = frame[name]
@@ -214,6 +288,13 @@ def read_labels(path: str | Path, column: str | None = None,
             raise DataError(f"column {name!r} of {path.name} has {int(values.isna().sum())} empty cells; "
                             "every row needs a label")
     values = np.asarray(values)
+    if values.ndim != 1 and not (values.ndim == 2 and 1 in values.shape):
+        raise DataError(f"{path.name} holds an array of shape {values.shape}; labels are one value per row "
+                        "(a vector, or a table column)")
+    values = values.ravel()
+    if np.issubdtype(values.dtype, np.floating) and not np.isfinite(values).all():
+        raise DataError(f"{path.name} holds a label that is not a finite number (NaN or infinity) in row "
+                        f"{int(np.flatnonzero(~np.isfinite(values))[0])}; every row needs a whole-number label")
     if np.issubdtype(values.dtype, np.integer):
         return values.astype(np.int64)
     if np.issubdtype(values.dtype, np.floating) and np.all(values == np.round(values)):

@@ -217,6 +217,9 @@ class NeuralModel:
             tensors = load_tensors(path.with_suffix(".safetensors"), "weights")
         except DataError as exc:
             raise DataError(f"{path.with_suffix('')} is not a readable saved model ({exc})") from None
+        if not all(bool(t.isfinite().all()) for t in tensors.values()):
+            raise DataError(f"{path.with_suffix('')} is not a readable saved model: its weights hold NaN or "
+                            "infinite values")
         try:
             model = cls(meta["kind"], meta["task"], Hyper(**meta["hyper"]), meta["seed"])
             model.n_features_, model.n_outputs_ = meta["n_features"], meta["n_outputs"]

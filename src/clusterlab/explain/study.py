@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..checkpoints import read_json
 from ..data.dataset import Schema
 from ..errors import DataError, NotFoundError, ParameterError
 from .encoder import TableEncoder
@@ -315,6 +316,18 @@ def evaluate_file(folder: str | Path, source: str | Path) -> tuple[pd.DataFrame,
     return evaluate_study(folder, frame, y)
 
 
+def _check_matches_study(model, meta: dict, folder: Path) -> None:
+    """A saved model answers the study's own question: its task, and for classification the
+    classes the study recorded (an edited study.json or model file would mislabel rows)."""
+    if model.task != meta["task"]:
+        raise DataError(f"{folder}: a saved model is for {model.task}, the study for {meta['task']}; the folder "
+                        "was edited or mixes two studies: run `clusterlab explain` again")
+    if model.task == "classification" and "classes" in meta:
+        if [str(c) for c in model.classes_] != [str(c) for c in meta["classes"]]:
+            raise DataError(f"{folder}: a saved model predicts classes {list(map(str, model.classes_))}, the study "
+                            f"records {list(map(str, meta['classes']))}: run `clusterlab explain` again")
+
+
 def evaluate_study(folder: str | Path, frame: pd.DataFrame, y=None) -> tuple[pd.DataFrame, dict | None]:
     """Saved study on new rows: cluster of each row, and the whole-data and per-cluster IMN /
     TabResNet predictions; with `y`, their scores."""
@@ -323,24 +336,36 @@ def evaluate_study(folder: str | Path, frame: pd.DataFrame, y=None) -> tuple[pd.
     if not meta_path.exists():
         raise NotFoundError(f"{folder} holds no study.json: is it the output folder of `clusterlab explain`?")
     try:
-        meta = json.loads(meta_path.read_text())
-        encoder = TableEncoder.from_dict(json.loads((folder / "models" / "encoder.json").read_text()))
-        router = ClusterRouter.from_dict(json.loads((folder / "models" / "router.json").read_text()))
-    except (json.JSONDecodeError, KeyError, OSError) as exc:
-        raise DataError(f"{folder} holds an unreadable study ({type(exc).__name__}: {exc})") from None
-    x = encoder.transform(frame)
-    labels = router.predict(frame)
+        meta = read_json(meta_path, "study description")
+        encoder = TableEncoder.from_dict(read_json(folder / "models" / "encoder.json", "table encoding"))
+        router = ClusterRouter.from_dict(read_json(folder / "models" / "router.json", "cluster router"))
+        if meta["task"] not in ("classification", "regression") or not isinstance(meta["models"], list):
+            raise ValueError(f"task {meta['task']!r}, models {meta['models']!r}")
+    except DataError as exc:
+        raise DataError(f"{folder} holds an unreadable study: {exc}") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise DataError(f"{folder} holds an unreadable study ({type(exc).__name__}: {exc}); "
+                        "run `clusterlab explain` again") from None
+    try:
+        x = encoder.transform(frame)
+        labels = router.predict(frame)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise DataError(f"{folder}'s saved encoding does not apply to these rows or is damaged "
+                        f"({type(exc).__name__}: {exc})") from None
     out = pd.DataFrame({"row": np.arange(len(frame)), "cluster": labels})
     scores = {} if y is not None else None
     for kind in meta["models"]:
         whole = NeuralModel.load(folder / "models" / f"whole-{kind}")
+        _check_matches_study(whole, meta, folder)
         preds = {"whole": _outputs(whole, meta["task"], x)}
         routed = preds["whole"].copy()
         for c in range(router.n_clusters):
             path = folder / "models" / f"cluster{c}-{kind}"
             rows = labels == c
             if path.with_suffix(".json").exists() and rows.any():
-                routed[rows] = _outputs(NeuralModel.load(path), meta["task"], x[rows], like=whole)
+                part = NeuralModel.load(path)
+                _check_matches_study(part, meta, folder)
+                routed[rows] = _outputs(part, meta["task"], x[rows], like=whole)
         preds["per-cluster"] = routed
         for scope, p in preds.items():
             if meta["task"] == "classification":

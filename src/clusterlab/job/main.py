@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from ..data import DEFAULT_DATASET, Dataset, load
-from ..errors import ParameterError
+from ..algorithms import check_seed, distinct_rows
+from ..errors import DataError, ParameterError
 from ..metrics import balance, external_scores
 from ..prep import input_of
 from ..prep.tidy import tidy
@@ -21,6 +22,20 @@ from .result import AutoResult
 
 # One runner per kind of input; each returns an `Outcome`.
 RUNNERS = {"matrix": numeric.run, "table": mixed.run}
+
+
+def _check_clusterable(dataset: Dataset) -> None:
+    """One row, or rows all alike, have no clusters: say so, before tidying sets every column aside."""
+    if dataset.n < 2:
+        rows = f"{dataset.n} row{'s' if dataset.n != 1 else ''}"
+        raise DataError(f"{dataset.name} has {rows}: clustering needs at least 2")
+    if dataset.is_table:
+        alike = not dataset.features.duplicated(keep="first").iloc[1:].eq(False).any()
+    else:
+        flat = np.asarray(dataset.features).reshape(dataset.n, -1)
+        alike = bool(np.isfinite(flat).all()) and distinct_rows(flat) == 1
+    if alike:
+        raise DataError(f"all {dataset.n:,} rows of {dataset.name} are identical: there is nothing to cluster")
 
 
 def auto(source: str | Path | Dataset = DEFAULT_DATASET, *, label: str | None = None, data_dir=None,
@@ -33,8 +48,12 @@ def auto(source: str | Path | Dataset = DEFAULT_DATASET, *, label: str | None = 
 
     if runners_up < 0:
         raise ParameterError(f"runners_up must be >= 0, got {runners_up}")
+    if max_k < 2:
+        raise ParameterError(f"max_k must be at least 2 (the smallest number of clusters there is), got {max_k}")
+    check_seed(seed)
     start = time.perf_counter()
     dataset = source if isinstance(source, Dataset) else load(source, label=label, data_dir=data_dir, seed=seed)
+    _check_clusterable(dataset)
     dataset = tidy(dataset)
     outcome = RUNNERS[input_of(dataset)](dataset, max_k=max_k, seed=seed, missing=missing, runners_up=runners_up,
                                          on_estimate=on_estimate)

@@ -38,8 +38,9 @@ def run(dataset, *, max_k: int, seed: int, missing: str, runners_up: int, on_est
     decisions = [
         Decision("encoding", "gower", f"mixed table ({kinds} columns): Gower distance, a missing cell leaves "
                                       "the pair's average"),
-        Decision("algorithm", algorithm, f"{algorithm}, the default for tables, at the consensus k{sampled}; the "
-                                         "recommender is trained on numeric matrices and is not asked for mixed tables"),
+        Decision("algorithm", algorithm, f"{algorithm}, the default for tables, at the consensus k{sampled}; "
+                                         "the recommender is trained on numeric matrices and is not asked for "
+                                         "mixed tables"),
         k_decision(consensus),
     ]
     t = time.perf_counter()

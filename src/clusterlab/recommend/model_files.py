@@ -21,4 +21,7 @@ def read_state(run: str | Path) -> dict:
 
 
 def load_weights(model, path: str | Path) -> None:
-    load_into(model, load_tensors(path, "model weights"), path)
+    tensors = load_tensors(path, "model weights")
+    if not all(bool(t.isfinite().all()) for t in tensors.values() if t.is_floating_point()):
+        raise DataError(f"{path} holds NaN or infinite weights; the model cannot rank anything: retrain it")
+    load_into(model, tensors, path)

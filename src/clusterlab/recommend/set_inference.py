@@ -31,6 +31,8 @@ class SetForward:
                   "k_head.weight": (description["max_k"] - 1, None), "meta_mean": (description["n_meta"],),
                   "meta_std": (description["n_meta"],), "queries": (None, None), "pool.in_proj_weight": (None, None),
                   "pool.in_proj_bias": (None,), "pool.out_proj.weight": (None, None), "pool.out_proj.bias": (None,)}
+        if not all(np.isfinite(v).all() for v in self.w.values()):
+            raise DataError(f"{source} holds NaN or infinite weights; the model cannot rank anything: retrain it")
         for name, shape in shapes.items():
             have = self.w[name].shape if name in self.w else None
             if have is None or len(have) != len(shape) or any(s is not None and s != h for s, h in zip(shape, have)):
