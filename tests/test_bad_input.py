@@ -165,9 +165,22 @@ def test_corrupt_deep_checkpoints_are_clear_errors(images_file_for_deep, tmp_pat
     (ckpt / "optimizer.safetensors").write_bytes(payload)
     assert_refused(run_cli("deep", "train", "--resume", str(run)), run, snapshot(run))
     (ckpt / "optimizer.safetensors").write_bytes(good["optimizer.safetensors"])
+    marker = tmp_path / "payload-ran"
+    (ckpt / "optimizer.pt").write_bytes(pickle.dumps(_Payload(str(marker))))  # the old format is never read
     r = run_cli("deep", "train", "--resume", str(run), "--device", "cpu")  # moving a run's device is allowed
     assert r.returncode == 0, r.stderr[-800:]
+    assert not marker.exists()
     assert_refused(run_cli("deep", "train", "--resume", str(run), "model.lr=0.1"), says="overrides")
+
+
+class _Payload:
+    """A pickle that would leave a file behind if anything unpickled it."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
 
 
 @pytest.fixture
@@ -235,6 +248,10 @@ def test_corrupt_explain_folders_are_clear_errors(study, tmp_path):
         before = snapshot(tmp_path)
         r = run_cli("explain", "evaluate", str(st), str(study / "rows.csv"), "-o", str(tmp_path / "pred.csv"))
         assert_refused(r, tmp_path, before, says)
+    (tmp_path / "existing_dir").mkdir()
+    before = snapshot(tmp_path)
+    r = run_cli("explain", "evaluate", str(study / "st"), str(study / "rows.csv"), "-o", str(tmp_path / "existing_dir"))
+    assert_refused(r, tmp_path, before, "existing folder")
 
 
 def test_silently_wrong_results_are_refused_or_flagged(tmp_path, blobs):
