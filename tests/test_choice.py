@@ -1,0 +1,73 @@
+"""Candidate partitions (shared work gives what separate fits give) and their label-free features."""
+
+import numpy as np
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from clusterlab.algorithms import fit_predict
+from clusterlab.choice import FEATURES, candidate_features, generate
+from clusterlab.choice.candidates import Candidate, CandidateSet
+from clusterlab.choice.features import agreement_matrix
+
+
+@pytest.fixture(scope="module")
+def four_blobs():
+    rng = np.random.default_rng(3)
+    centres = np.array([[0, 0], [8, 0], [0, 8], [8, 8], [4, 16]], dtype=float)
+    sizes = [60, 40, 50, 30, 45]
+    x = np.vstack([c + rng.normal(scale=[1.0, 0.6], size=(s, 2)) for c, s in zip(centres, sizes)])
+    return x, np.repeat(np.arange(5), sizes)
+
+
+@pytest.mark.parametrize("name", ["ward", "average", "complete", "single", "genie", "spectral"])
+def test_shared_work_gives_the_partitions_of_separate_fits(four_blobs, name):
+    x, _ = four_blobs
+    cset = generate(x, range(2, 8), seed=0, algorithms=[name])
+    assert [c.k for c in cset.candidates] == list(range(2, 8)) and cset.rows.size == len(x)
+    for c in cset.candidates:
+        alone = fit_predict(name, x, c.k, seed=0).labels
+        assert adjusted_rand_score(alone, c.labels) == pytest.approx(1.0), (name, c.k)
+
+
+def test_candidates_cover_the_registry_and_say_what_they_skip(four_blobs):
+    from clusterlab.algorithms import names
+
+    x, y = four_blobs
+    cset = generate(x, range(2, 7), seed=0)
+    made = {c.algorithm for c in cset.candidates}
+    assert made | set(cset.skipped) == set(names("matrix"))
+    assert {c.algorithm for c in cset.candidates if c.k is None} == {"hdbscan", "dbscan"}
+    assert max(adjusted_rand_score(y, c.labels) for c in cset.candidates) > 0.95
+    big = np.random.default_rng(0).normal(size=(5000, 3))
+    sampled = generate(big, [2, 3], seed=1, algorithms=["kmeans", "ward"])
+    assert sampled.rows.size == 2000 and all(c.labels.size == 2000 for c in sampled.candidates)
+
+
+def test_agreement_is_the_adjusted_rand_index_with_noise_as_a_group():
+    rng = np.random.default_rng(0)
+    parts = [rng.integers(-1, 4, 300) for _ in range(4)] + [np.zeros(300, dtype=int)]
+    expected = np.array([[adjusted_rand_score(a, b) for b in parts] for a in parts])
+    assert np.allclose(agreement_matrix(parts), expected)
+
+
+def test_features_of_hand_made_partitions(four_blobs):
+    x, y = four_blobs
+    rng = np.random.default_rng(1)
+    truth = Candidate("truth", 5, {}, y)
+    shuffled = Candidate("shuffled", 5, {}, rng.permutation(y))
+    halves = Candidate("halves", 2, {}, (x[:, 1] > 6).astype(int))
+    noisy = Candidate("noise", None, {}, np.where(np.arange(len(y)) % 4 == 0, -1, y))
+    cset = CandidateSet(np.arange(len(y)), [truth, shuffled, halves, noisy])
+    f = candidate_features(x, cset, consensus_votes={5: 3.0, 2: 1.0}, consensus_k=5,
+                           recommender={"truth": 0.9})
+    assert all(set(row) == set(FEATURES) for row in f)
+    t, s, h, nz = f
+    assert t["silhouette"] > 0.5 > s["silhouette"] and t["silhouette_rank"] > s["silhouette_rank"]
+    best = max(f, key=lambda row: row["silhouette"])
+    assert best["silhouette_rank"] == 1.0 and best["silhouette_gap"] == 0.0 and s["silhouette_gap"] < -0.5
+    assert s["davies_bouldin_rank"] < t["davies_bouldin_rank"]
+    assert t["size_entropy"] > 0.95 and t["smallest_share"] == pytest.approx(30 / 225)
+    assert h["k"] == 2 and h["consensus_vote"] == pytest.approx(0.25) and t["consensus_vote"] == pytest.approx(0.75)
+    assert t["log_k_over_consensus"] == 0.0 and t["recommender_ari"] == 0.9 and np.isnan(h["recommender_ari"])
+    assert nz["noise_share"] == pytest.approx(0.25, abs=0.01)
+    assert t["agreement_best_other_algorithm"] > 0.5 and abs(s["agreement_mean"]) < 0.1
