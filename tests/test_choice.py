@@ -71,3 +71,48 @@ def test_features_of_hand_made_partitions(four_blobs):
     assert t["log_k_over_consensus"] == 0.0 and t["recommender_ari"] == 0.9 and np.isnan(h["recommender_ari"])
     assert nz["noise_share"] == pytest.approx(0.25, abs=0.01)
     assert t["agreement_best_other_algorithm"] > 0.5 and abs(s["agreement_mean"]) < 0.1
+
+
+def test_the_choice_passes_over_singletons_and_prefers_fewer_clusters():
+    from clusterlab.choice import choose
+
+    scores = np.array([0.90, 0.95, 0.94, 0.50])
+    ks = np.array([3, 9, 4, 2])
+    smallest = np.array([0.2, 0.005, 0.1, 0.4])
+    assert choose(scores, ks, 0.0) == 1  # the best, singletons and all
+    assert choose(scores, ks, 0.0, smallest, 0.01) == 2  # no cluster under 1 % of the rows
+    assert choose(scores, ks, 0.05, smallest, 0.01) == 0  # within 0.05 of the best: the fewest clusters
+    assert choose(scores, ks, 0.0, np.zeros(4), 0.01) == 1  # nothing readable left: the best of all
+    assert choose(np.array([0.9, 0.89]), np.array([2, 0]), 0.05) == 0  # all noise is no partition
+
+
+def test_a_corrupt_or_foreign_judge_is_a_clear_error(tmp_path):
+    import json
+
+    from clusterlab.choice import Judge
+    from clusterlab.errors import DataError
+
+    good = Judge.load().to_dict()
+    cases = {"bytes": b"\x00\x01garbage", "list": b"[1, 2]", "short": json.dumps({**good, "coef": [1.0]}).encode(),
+             "nan": json.dumps({**good, "intercept": float("nan")}).encode(),
+             "foreign": json.dumps({**good, "features": ["colour"] + good["features"][1:]}).encode()}
+    for name, data in cases.items():
+        (tmp_path / f"{name}.json").write_bytes(data)
+        with pytest.raises(DataError):
+            Judge.load(tmp_path / f"{name}.json")
+
+
+def test_the_judge_is_the_ridge_it_claims_to_be():
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from clusterlab.choice import fit_judge
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, len(FEATURES)))
+    x[rng.random(x.shape) < 0.1] = np.nan
+    y = rng.normal(size=400)
+    pipeline = make_pipeline(SimpleImputer(strategy="median"), StandardScaler(), Ridge(alpha=1.0)).fit(x, y)
+    assert np.allclose(fit_judge(x, y).score(x), pipeline.predict(x))

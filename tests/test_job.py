@@ -23,21 +23,42 @@ def test_auto_finds_k_and_writes_outputs(blobs, tmp_path):
     assert labels.confidence.between(0, 1).all() and labels.outlier.sum() == 0
 
 
-def test_auto_takes_the_algorithm_from_the_shipped_recommender(blobs, tmp_path):
+def test_auto_takes_algorithm_and_k_from_the_judge(blobs, tmp_path):
+    """#27: the judge of partitions chooses among the candidates; the recommender's ranking is
+    one of its inputs and stays in the summary."""
     from clusterlab.algorithms import REGISTRY, names
 
     x, y = blobs
     summary = json.loads(write_outputs(auto(Dataset("blobs", x, array_schema(x))), tmp_path)["summary"].read_text())
     first = summary["decisions"][0]
-    assert first["step"] == "algorithm" and first["choice"] in REGISTRY and "ranks it first" in first["reason"]
+    assert first["step"] == "algorithm" and first["choice"] in REGISTRY and "judge of partitions" in first["reason"]
     assert summary["algorithm"] == first["choice"] and len(summary["recommendation"]["ranking"]) == len(names("matrix"))
+    judged = summary["recommendation"]["judge"]["candidates"]
+    assert len(judged) > 50 and judged[0]["algorithm"] == summary["algorithm"] and judged[0]["k"] == summary["k"] == 3
+    low, high = summary["recommendation"]["judge"]["interval"]
+    assert -1 <= low <= high <= 1 and low <= min(judged[0]["predicted"], 1.0)
+
+
+def test_auto_without_a_judge_takes_the_recommender_at_the_consensus_k(blobs, tmp_path, monkeypatch):
+    from clusterlab.algorithms import REGISTRY
+    from clusterlab.choice import judge
+
+    (tmp_path / "judge.json").write_text("{broken")
+    monkeypatch.setattr(judge, "SHIPPED", tmp_path / "judge.json")
+    x, _ = blobs
+    result = auto(Dataset("blobs", x, array_schema(x)))
+    first = result.decisions[0]
+    assert first.step == "algorithm" and first.choice in REGISTRY and "ranks it first" in first.reason
 
 
 def test_auto_falls_back_to_kmeans_without_a_usable_model(blobs, tmp_path, monkeypatch):
+    from clusterlab.choice import judge
     from clusterlab.recommend import recommender
 
     (tmp_path / "state.json").write_text("{broken")
+    (tmp_path / "judge.json").write_text("{broken")
     monkeypatch.setattr(recommender, "SHIPPED", tmp_path)
+    monkeypatch.setattr(judge, "SHIPPED", tmp_path / "judge.json")
     x, _ = blobs
     result = auto(Dataset("blobs", x, array_schema(x)))
     assert result.algorithm == "kmeans" and "fallback" in result.decisions[0].reason

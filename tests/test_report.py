@@ -44,7 +44,7 @@ def test_report_is_self_contained_and_complete(blob_report):
     assert "<img" in page and not re.search(r'src="(?!data:)', page)  # every figure inlined, nothing fetched
     for section in ("decisions", "recommendation", "k", "candidates", "view", "profiles", "scores"):
         assert f'id="{section}"' in page, section
-    assert "ranks it first" in page and "ari" in page
+    assert "judge of partitions" in page and "ari" in page
     labels = pd.read_csv(paths["labels"])
     assert list(labels.columns) == ["row", "cluster", "confidence", "outlier"] and len(labels) == 150
     summary = json.loads(paths["summary"].read_text())

@@ -185,7 +185,7 @@ def autok(
     from .autok import estimate_k
     from .data import load
     from .files import check_output_folder, write_run_folder
-    from .prep import prepare
+    from .prep import GowerData, prepare
     from .report.figures import autok_curves
 
     check_output_folder(output)
@@ -211,7 +211,25 @@ def autok(
     how = (f"decided by {result.decided_by}; the weighted vote says k = {result.vote_k}: {votes}"
            if result.decided_by != "vote" else f"weighted votes {votes}")
     out.print(f"consensus k = [bold]{result.k}[/bold]  ({how})")
+    if not isinstance(x, GowerData) and min_k <= 2:
+        from .choice import rank
+        from .recommend.recommender import Recommender
+
+        ranked = rank(x, max_k, result, Recommender.load().predict(x, seed=seed), seed)
+        if ranked is not None:
+            best = ranked.row(ranked.best)
+            out.print(f"the judge of partitions: k = [bold]{best['k']}[/bold] with {best['candidate']} "
+                      f"(expected ARI {best['predicted']:.2f}), choosing algorithm and k together")
     out.print(f"wrote {output / 'autok.json'} and {plot}")
+
+
+def _judged(x, max_k: int, recommendation, seed: int):
+    """The judge of partitions on a matrix (None without a judge): what `auto` would choose."""
+    from .autok import estimate_k
+    from .choice import rank
+
+    consensus = estimate_k(x, min_k=2, max_k=max_k, seed=seed)
+    return rank(x, max_k, consensus, recommendation, seed)
 
 
 class _FileGroup(typer.core.TyperGroup):
@@ -241,7 +259,8 @@ def recommend_file(
     source: str = typer.Argument(..., help="A file or a bundled dataset name."),
     model: Optional[Path] = typer.Option(None, "--model", help="A run folder of `recommend train` (default: the "
                                                                   "model shipped with clusterlab)."),
-    top: int = typer.Option(5, "--top", help="How many algorithms to list."),
+    top: int = typer.Option(5, "--top", help="How many algorithms and candidates to list."),
+    max_k: int = typer.Option(10, "--max-k", help="Largest k of the candidates the judge ranks."),
     as_json: bool = typer.Option(False, "--json", help="Print the recommendation as JSON."),
     label: Optional[str] = Label,
     missing: str = typer.Option("impute", "--missing", help="Missing cells: impute, drop or error."),
@@ -255,12 +274,16 @@ def recommend_file(
 
     if top < 1:
         raise ParameterError(f"--top must be at least 1, got {top}")
+    if max_k < 2:
+        raise ParameterError(f"--max-k must be at least 2, got {max_k}")
     dataset = load(source, label=label, data_dir=data_dir, seed=seed)
     x = prepare(dataset, "matrix", missing=missing).data
     recommender = Recommender.load(model)
     rec = recommender.predict(x, seed=seed)
+    ranked = _judged(x, max_k, rec, seed)
+    candidates = [ranked.row(i) for i in ranked.order[:top]] if ranked is not None else []
     if as_json:
-        print(json.dumps({"dataset": dataset.name, **rec.to_dict()}))
+        print(json.dumps({"dataset": dataset.name, **rec.to_dict(), "candidates": candidates}, default=str))
         return
     out.print(f"[bold]{dataset.describe()}[/bold]: recommender `{rec.model}`")
     table = Table("rank", "algorithm", rec.score)
@@ -275,6 +298,16 @@ def recommend_file(
     if rec.k is not None:
         out.print(f"k = [bold]{rec.k}[/bold] (probability {rec.k_probability:.2f})")
     out.print(f"in {rec.seconds * 1000:.0f} ms (loading the model took {recommender.load_seconds:.1f} s)")
+    if candidates:
+        table = Table("rank", "candidate", "k", "expected ARI", "80 % interval",
+                      title=f"algorithm and k together: the judge of partitions over {len(ranked.cset.candidates)} "
+                            "candidates")
+        for i, c in enumerate(candidates, 1):
+            table.add_row(str(i), c["candidate"], str(c["k"]), f"{c['predicted']:.3f}",
+                          f"[{c['interval'][0]:.2f}, {c['interval'][1]:.2f}]")
+        out.print(table)
+        out.print("the first is what `clusterlab auto` runs (the fewest clusters within "
+                  f"{ranked.judge.margin:.2f} of the best expected ARI, no cluster under {ranked.judge.min_share:.0%})")
 
 
 @recommend_app.command("label")

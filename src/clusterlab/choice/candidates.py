@@ -9,7 +9,8 @@ k at every k of `ks`, the others over a small grid of their main parameter. Shar
   an embedding of k vectors);
 - k-means, k-medians, the mixture and BIRCH fit once per k, through `fit_predict`.
 Quadratic algorithms run on a sample of at most `SAMPLE_ROWS` rows, the sample every candidate
-uses, so that all candidates partition the same rows."""
+uses, so that all candidates partition the same rows; a sample wider than `MAX_DIMENSIONS`
+columns is clustered on its leading principal components, as the k estimators do."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from ..errors import ClusterlabError
 from ..sampling import subsample
 
 SAMPLE_ROWS = 2_000
+MAX_DIMENSIONS = 50  # wider samples are clustered on their leading principal components
 LINKAGES = ("ward", "average", "complete", "single")
 # The k-free algorithms' main parameter, as multiples of the data-driven default each chooses.
 FREE_GRID = {"hdbscan": ("min_cluster_size", (0.5, 1.0, 2.0)), "dbscan": ("eps", (0.5, 1.0, 2.0))}
@@ -56,13 +58,24 @@ class CandidateSet:
     rows: np.ndarray  # the dataset rows the candidates partition
     candidates: list[Candidate]
     skipped: dict = field(default_factory=dict)  # algorithm -> why it has no candidate
+    projection: object | None = None  # the PCA the candidates ran in, for data wider than MAX_DIMENSIONS
+
+    def space(self, x: np.ndarray) -> np.ndarray:
+        """Rows of `x` in the space the candidates were found in."""
+        x = np.asarray(x, dtype=np.float64)
+        return self.projection.transform(x) if self.projection is not None else x
 
 
 def generate(x: np.ndarray, ks, seed: int = 0, algorithms=None, sample_rows: int = SAMPLE_ROWS) -> CandidateSet:
     """Candidates for the matrix `x` at every k of `ks` (and the grids of k-free algorithms)."""
     x = np.asarray(x, dtype=np.float64)
     rows = subsample(x.shape[0], sample_rows, seed)
-    xs = x[rows]
+    xs, projection = x[rows], None
+    if xs.shape[1] > MAX_DIMENSIONS:  # a mixture's covariances and every distance grow with d: as autok does
+        from sklearn.decomposition import PCA
+
+        projection = PCA(n_components=min(MAX_DIMENSIONS, xs.shape[0] - 1), random_state=seed).fit(xs)
+        xs = projection.transform(xs)
     ks = [k for k in sorted(set(int(k) for k in ks)) if 2 <= k < xs.shape[0]]
     chosen = list(algorithms) if algorithms is not None else [a for a in names("matrix") if a not in SKIPPED]
     out, skipped = [], {a: why for a, why in SKIPPED.items() if algorithms is None}
@@ -74,7 +87,7 @@ def generate(x: np.ndarray, ks, seed: int = 0, algorithms=None, sample_rows: int
             out.extend(_candidates_of(name, xs, ks, seed))
         except ClusterlabError as exc:
             skipped[name] = str(exc)
-    return CandidateSet(rows, out, skipped)
+    return CandidateSet(rows, out, skipped, projection)
 
 
 def _candidates_of(name: str, x: np.ndarray, ks: list[int], seed: int) -> list[Candidate]:

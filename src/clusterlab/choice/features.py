@@ -69,7 +69,7 @@ def candidate_features(x: np.ndarray, cset: CandidateSet, consensus_votes: dict 
     """One dict of FEATURES per candidate of `cset` (on its rows of `x`)."""
     from sklearn.metrics import pairwise_distances
 
-    xs = np.asarray(x, dtype=np.float64)[cset.rows]
+    xs = cset.space(np.asarray(x, dtype=np.float64)[cset.rows])
     distances = pairwise_distances(xs)
     rows = []
     for c in cset.candidates:
