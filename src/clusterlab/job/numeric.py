@@ -83,8 +83,7 @@ def run(dataset, *, max_k: int, seed: int, missing: str, runners_up: int, on_est
                           {cset.candidates[i].name: round(float(scores[i]), 4) for i in order[:10]})]
     agree = ("agrees" if consensus.k == winner.found_k else f"said k = {consensus.k}")
     decisions.append(k_decision(consensus, [f"k = {winner.found_k} chosen with the algorithm by the judge; the "
-                                            f"consensus {agree}"], {"judge_k": winner.found_k}))
-    decisions[-1].choice = winner.found_k
+                                            f"consensus {agree}"], {"judge_k": winner.found_k}, winner.found_k))
     t = time.perf_counter()
     space = cset.space(x)
     result, extended = _fit_winner(winner, space, cset.rows, seed)

@@ -18,16 +18,17 @@ def estimate_number(x, max_k: int, seed: int, on_estimate=None):
     return estimate_k(x, min_k=2, max_k=max_k, seed=seed, on_estimate=on_estimate)
 
 
-def k_decision(consensus, also: list[str] = (), scores: dict | None = None) -> Decision:
-    """The consensus's k, with its reason; `also` are further clauses of that reason (what the
-    recommender's own k says, whether the algorithm uses k at all)."""
+def k_decision(consensus, also: list[str] = (), scores: dict | None = None, choice: int | None = None) -> Decision:
+    """The k decision, with the consensus's reasoning; `choice` is the k taken when it is not the
+    consensus's (the judge's); `also` are further clauses of the reason (what the recommender's
+    own k says, whether the algorithm uses k at all)."""
     named = ", ".join(f"{e.method}={e.k}" for e in consensus.estimates)
     how = ("weighted vote" if consensus.decided_by == "vote" else
            f"{consensus.decided_by}, the leader in data of this dimension (the weighted vote said {consensus.vote_k})")
     reason = "; ".join([f"{how} of {len(consensus.estimates)} estimators over k = {consensus.ks[0]}..{consensus.ks[-1]}"
                         f" on {consensus.sample_size:,} of {consensus.n:,} rows ({named})", *also])
     votes = {str(k): round(v, 4) for k, v in consensus.votes.items()}
-    return Decision("k", consensus.k, reason, {**votes, **(scores or {})})
+    return Decision("k", consensus.k if choice is None else choice, reason, {**votes, **(scores or {})})
 
 
 def compare(name: str, labels: np.ndarray, chosen: np.ndarray, space, seconds: float, predicted=None,
