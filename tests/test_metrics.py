@@ -86,3 +86,27 @@ def test_balance():
     b = M.balance(np.array([0, 0, 1, 1, -1]))
     assert b["sizes"] == [2, 2] and b["n_noise"] == 1 and b["entropy"] == pytest.approx(1.0)
     assert M.balance(np.array([0, 0, 0, 1]))["min_max_ratio"] == pytest.approx(1 / 3)
+
+
+def test_internal_indices_equal_scikit_learns_definitions():
+    """The indices are computed without scikit-learn's per-call checks (the judge scores dozens of
+    partitions of the same rows); they must stay what scikit-learn computes."""
+    from sklearn import metrics as skm
+    from sklearn.metrics import pairwise_distances
+
+    from clusterlab.metrics import calinski_harabasz, davies_bouldin, silhouette
+
+    rng = np.random.default_rng(0)
+    for n, k in [(10, 3), (57, 2), (200, 7), (300, 5)]:
+        x = rng.normal(size=(n, 3))
+        labels = rng.integers(0, k, n)
+        labels[:2] = [0, 1]
+        d = pairwise_distances(x)
+        assert silhouette(d, labels, sample_size=None, precomputed=True) == pytest.approx(
+            skm.silhouette_score(d, labels, metric="precomputed"), abs=1e-12)
+        assert calinski_harabasz(x, labels) == pytest.approx(skm.calinski_harabasz_score(x, labels), rel=1e-12)
+        assert davies_bouldin(x, labels) == pytest.approx(skm.davies_bouldin_score(x, labels), rel=1e-12)
+    alone = np.r_[0, 1, 1, 2, 2]  # a cluster of one point: its silhouette is 0, as scikit-learn has it
+    d = pairwise_distances(rng.normal(size=(5, 2)))
+    assert silhouette(d, alone, sample_size=None, precomputed=True) == pytest.approx(
+        skm.silhouette_score(d, alone, metric="precomputed"), abs=1e-12)

@@ -51,8 +51,27 @@ def silhouette(x, labels, sample_size: int | None = DEFAULT_SAMPLE, seed: int = 
     rows = _silhouette_rows(labels, sample_size, seed)
     if rows is None:
         return float("nan")
-    return float(skm.silhouette_score(_rows_of(x, rows, precomputed), np.asarray(labels).ravel()[rows],
-                                      metric="precomputed" if precomputed else "euclidean"))
+    if precomputed:
+        return float(_silhouettes_of_distances(_rows_of(x, rows, True), np.asarray(labels).ravel()[rows]).mean())
+    return float(skm.silhouette_score(_rows_of(x, rows, False), np.asarray(labels).ravel()[rows]))
+
+
+def _silhouettes_of_distances(d: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Each point's silhouette from a square distance matrix, as scikit-learn defines it (0 for
+    a point alone in its cluster), in one matrix product: scikit-learn's own checks cost more
+    than the arithmetic when dozens of candidate partitions of the same rows are scored."""
+    codes = np.unique(labels, return_inverse=True)[1]
+    k = int(codes.max()) + 1
+    counts = np.bincount(codes, minlength=k).astype(np.float64)
+    sums = np.asarray(d, dtype=np.float64) @ np.eye(k)[codes]  # n x k: summed distance to each cluster
+    own = counts[codes]
+    a = sums[np.arange(codes.size), codes] / np.maximum(own - 1, 1)
+    means = sums / counts
+    means[np.arange(codes.size), codes] = np.inf
+    b = means.min(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = (b - a) / np.maximum(a, b)
+    return np.where(own > 1, np.nan_to_num(s), 0.0)
 
 
 def silhouette_samples(x, labels, sample_size: int | None = None, seed: int = 0,
@@ -66,14 +85,42 @@ def silhouette_samples(x, labels, sample_size: int | None = None, seed: int = 0,
                                         metric="precomputed" if precomputed else "euclidean")
 
 
+def _centroids(x: np.ndarray, labels: np.ndarray):
+    codes = np.unique(labels, return_inverse=True)[1]
+    k = int(codes.max()) + 1
+    counts = np.bincount(codes, minlength=k).astype(np.float64)
+    centres = (np.eye(k)[codes].T @ x) / counts[:, None]
+    return codes, counts, centres
+
+
 def calinski_harabasz(x, labels) -> float:
+    """As scikit-learn defines it (1 where every cluster is a point), without its per-call checks."""
     x, labels = _clean(x, labels)
-    return float(skm.calinski_harabasz_score(x, labels)) if _valid(labels) else float("nan")
+    if not _valid(labels):
+        return float("nan")
+    x = np.asarray(x, dtype=np.float64)
+    codes, counts, centres = _centroids(x, labels)
+    n, k = x.shape[0], centres.shape[0]
+    between = float((counts * ((centres - x.mean(axis=0)) ** 2).sum(axis=1)).sum())
+    within = float(((x - centres[codes]) ** 2).sum())
+    return 1.0 if within == 0 else between * (n - k) / (within * (k - 1))
 
 
 def davies_bouldin(x, labels) -> float:
+    """As scikit-learn defines it, without its per-call checks."""
     x, labels = _clean(x, labels)
-    return float(skm.davies_bouldin_score(x, labels)) if _valid(labels) else float("nan")
+    if not _valid(labels):
+        return float("nan")
+    x = np.asarray(x, dtype=np.float64)
+    codes, counts, centres = _centroids(x, labels)
+    spread = np.bincount(codes, weights=np.sqrt(((x - centres[codes]) ** 2).sum(axis=1))) / counts
+    between = np.sqrt(((centres[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2))
+    if np.allclose(spread, 0) or np.allclose(between, 0):
+        return 0.0
+    between[between == 0] = np.inf
+    ratio = (spread[:, None] + spread[None, :]) / between
+    np.fill_diagonal(ratio, -np.inf)
+    return float(ratio.max(axis=1).mean())
 
 
 def dunn(x, labels, sample_size: int | None = DEFAULT_SAMPLE, seed: int = 0) -> float:
