@@ -42,7 +42,7 @@ def test_report_is_self_contained_and_complete(blob_report):
     paths, result = blob_report
     page = paths["report"].read_text()
     assert "<img" in page and not re.search(r'src="(?!data:)', page)  # every figure inlined, nothing fetched
-    for section in ("decisions", "recommendation", "k", "candidates", "view", "profiles", "scores"):
+    for section in ("decisions", "recommendation", "k", "candidates", "judge", "view", "profiles", "scores"):
         assert f'id="{section}"' in page, section
     assert "judge of partitions" in page and "ari" in page
     labels = pd.read_csv(paths["labels"])

@@ -49,9 +49,10 @@ def build_figures(result, views, folder: Path) -> dict[str, str | None]:
     rec = result.recommendation
     if rec and rec.get("ranking"):
         ranking = [(r["algorithm"], r["score"]) for r in rec["ranking"]]
+        # The recommender's interval belongs to its own top pick: drawn only where that is the choice.
+        interval = rec.get("interval") if rec.get("algorithm") == result.algorithm else None
         out["recommendation"] = _img(figures.recommendation_bar(ranking, result.algorithm, rec["score"],
-                                                                folder / "recommendation.png",
-                                                                rec.get("interval")))
+                                                                folder / "recommendation.png", interval))
     if result.consensus is not None:
         out["k"] = _img(figures.autok_curves(result.consensus, folder / "k.png"))
     if result.profiles:
