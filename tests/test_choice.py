@@ -7,7 +7,7 @@ from sklearn.metrics import adjusted_rand_score
 from clusterlab.algorithms import fit_predict
 from clusterlab.choice import FEATURES, candidate_features, generate
 from clusterlab.choice.candidates import Candidate, CandidateSet
-from clusterlab.choice.features import agreement_matrix
+from clusterlab.metrics import pairwise_ari
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def test_agreement_is_the_adjusted_rand_index_with_noise_as_a_group():
     rng = np.random.default_rng(0)
     parts = [rng.integers(-1, 4, 300) for _ in range(4)] + [np.zeros(300, dtype=int)]
     expected = np.array([[adjusted_rand_score(a, b) for b in parts] for a in parts])
-    assert np.allclose(agreement_matrix(parts), expected)
+    assert np.allclose(pairwise_ari(parts), expected)
 
 
 def test_features_of_hand_made_partitions(four_blobs):

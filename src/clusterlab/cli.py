@@ -223,15 +223,6 @@ def autok(
     out.print(f"wrote {output / 'autok.json'} and {plot}")
 
 
-def _judged(x, max_k: int, recommendation, seed: int):
-    """The judge of partitions on a matrix (None without a judge): what `auto` would choose."""
-    from .autok import estimate_k
-    from .choice import rank
-
-    consensus = estimate_k(x, min_k=2, max_k=max_k, seed=seed)
-    return rank(x, max_k, consensus, recommendation, seed)
-
-
 class _FileGroup(typer.core.TyperGroup):
     """A group whose default command takes a FILE: `clusterlab recommend FILE` recommends, while
     `clusterlab recommend label|train` are subcommands. Anything that is not a subcommand name
@@ -268,6 +259,7 @@ def recommend_file(
     data_dir: Optional[str] = DataDir,
 ):
     """Rank the algorithms for a dataset by their predicted ARI, with a k."""
+    from .choice import rank_matrix
     from .data import load
     from .prep import prepare
     from .recommend.recommender import Recommender
@@ -280,7 +272,7 @@ def recommend_file(
     x = prepare(dataset, "matrix", missing=missing).data
     recommender = Recommender.load(model)
     rec = recommender.predict(x, seed=seed)
-    ranked = _judged(x, max_k, rec, seed)
+    ranked = rank_matrix(x, max_k, rec, seed)
     candidates = [ranked.row(i) for i in ranked.order[:top]] if ranked is not None else []
     if as_json:
         print(json.dumps({"dataset": dataset.name, **rec.to_dict(), "candidates": candidates}, default=str))

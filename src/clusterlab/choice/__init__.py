@@ -4,6 +4,6 @@ what can be said of each without labels (`features`), the inputs of a judge of p
 from .candidates import Candidate, generate
 from .features import FEATURES, candidate_features
 from .judge import Judge, choose, fit_judge
-from .rank import Ranked, rank
+from .rank import Ranked, rank, rank_matrix
 
-__all__ = ["FEATURES", "Candidate", "Judge", "Ranked", "candidate_features", "choose", "rank", "fit_judge", "generate"]
+__all__ = ["FEATURES", "Candidate", "Judge", "Ranked", "candidate_features", "choose", "rank", "rank_matrix", "fit_judge", "generate"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..metrics import calinski_harabasz, davies_bouldin, silhouette
+from ..metrics import calinski_harabasz, davies_bouldin, pairwise_ari, silhouette
 from .candidates import CandidateSet
 
 OWN = ("k", "log_k", "noise_share", "size_entropy", "smallest_share", "largest_share", "silhouette",
@@ -34,27 +34,6 @@ def _sizes(labels: np.ndarray) -> dict:
             "largest_share": counts.max() / n}
 
 
-def agreement_matrix(partitions: list[np.ndarray]) -> np.ndarray:
-    """ARI between every two partitions of the same rows (noise as one more group), from
-    contingency tables counted with bincount: thousands of pairs in well under a second."""
-    codes = [np.unique(p, return_inverse=True)[1] for p in partitions]
-    n = codes[0].size if codes else 0
-    pairs = lambda counts: float((counts * (counts - 1)).sum()) / 2.0  # noqa: E731
-    own = [pairs(np.bincount(c)) for c in codes]
-    total = n * (n - 1) / 2.0
-    m = len(codes)
-    out = np.eye(m)
-    for i in range(m):
-        ki = int(codes[i].max()) + 1
-        for j in range(i + 1, m):
-            kj = int(codes[j].max()) + 1
-            both = pairs(np.bincount(codes[i] * kj + codes[j], minlength=ki * kj))
-            expected = own[i] * own[j] / total if total else 0.0
-            top = 0.5 * (own[i] + own[j])
-            out[i, j] = out[j, i] = 1.0 if top == expected else (both - expected) / (top - expected)
-    return out
-
-
 def _rank(values: np.ndarray, greater: bool = True) -> np.ndarray:
     """Each value's place among the dataset's candidates, in [0, 1] (1: the best); NaN last."""
     v = np.where(np.isfinite(values), values, -np.inf if greater else np.inf)
@@ -65,8 +44,10 @@ def _rank(values: np.ndarray, greater: bool = True) -> np.ndarray:
 
 
 def candidate_features(x: np.ndarray, cset: CandidateSet, consensus_votes: dict | None = None,
-                       consensus_k: int | None = None, recommender: dict | None = None, seed: int = 0) -> list[dict]:
-    """One dict of FEATURES per candidate of `cset` (on its rows of `x`)."""
+                       consensus_k: int | None = None, recommender: dict | None = None, seed: int = 0,
+                       agreement: np.ndarray | None = None) -> list[dict]:
+    """One dict of FEATURES per candidate of `cset` (on its rows of `x`); `agreement` is the
+    candidates' `pairwise_ari` where the caller has it already."""
     from sklearn.metrics import pairwise_distances
 
     xs = cset.space(np.asarray(x, dtype=np.float64)[cset.rows])
@@ -84,7 +65,8 @@ def candidate_features(x: np.ndarray, cset: CandidateSet, consensus_votes: dict 
             row.update(silhouette=np.nan, log_calinski_harabasz=np.nan, davies_bouldin=np.nan)
         rows.append(row)
     m = len(cset.candidates)
-    agreement = agreement_matrix([c.labels for c in cset.candidates])
+    if agreement is None:
+        agreement = pairwise_ari([c.labels for c in cset.candidates])
     algorithms = np.array([c.algorithm for c in cset.candidates])
     for i, row in enumerate(rows):
         others = np.arange(m) != i

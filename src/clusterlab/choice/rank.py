@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import DataError
+from ..metrics import pairwise_ari
 from .candidates import CandidateSet, generate
 from .features import candidate_features
 from .judge import Judge
@@ -19,6 +20,7 @@ class Ranked:
     scores: np.ndarray  # the judge's expected ARI of each candidate
     judge: Judge
     best: int  # the choice (`Judge.pick`)
+    agreement: np.ndarray  # ARI between every two candidates
 
     @property
     def order(self) -> list[int]:
@@ -28,8 +30,6 @@ class Ranked:
 
     def row(self, i: int) -> dict:
         """What the judge expects of candidate i, with a few of the features it read."""
-        from ..metrics import ari
-
         c = self.cset.candidates[i]
         low, high = self.judge.bounds(float(self.scores[i]))
         f = self.features[i]
@@ -37,7 +37,7 @@ class Ranked:
                 "predicted": round(float(self.scores[i]), 4), "interval": [round(low, 4), round(high, 4)],
                 "noise": int((c.labels < 0).sum()), "silhouette": f["silhouette"],
                 "agreement_with_others": round(f["agreement_mean"], 4), "consensus_vote": round(f["consensus_vote"], 4),
-                "agreement": float(ari(self.cset.candidates[self.best].labels, c.labels)), "seconds": round(c.seconds, 3)}
+                "agreement": float(self.agreement[self.best, i]), "seconds": round(c.seconds, 3)}
 
 
 def rank(x: np.ndarray, max_k: int, consensus, recommendation=None, seed: int = 0) -> Ranked | None:
@@ -50,8 +50,17 @@ def rank(x: np.ndarray, max_k: int, consensus, recommendation=None, seed: int = 
     cset = generate(x, range(2, max_k + 1), seed=seed)
     if not cset.candidates:
         return None
+    agreement = pairwise_ari([c.labels for c in cset.candidates])
     feats = candidate_features(x, cset, consensus.votes, consensus.k,
-                               dict(recommendation.ranking) if recommendation is not None else None, seed=seed)
+                               dict(recommendation.ranking) if recommendation is not None else None, seed=seed,
+                               agreement=agreement)
     scores = judge.score(feats)
     best = judge.pick(scores, [c.found_k for c in cset.candidates], [f["smallest_share"] for f in feats])
-    return Ranked(cset, feats, scores, judge, best)
+    return Ranked(cset, feats, scores, judge, best, agreement)
+
+
+def rank_matrix(x: np.ndarray, max_k: int, recommendation=None, seed: int = 0) -> Ranked | None:
+    """`rank` with the auto-k consensus estimated here: what `clusterlab auto` would choose."""
+    from ..autok import estimate_k
+
+    return rank(x, max_k, estimate_k(x, min_k=2, max_k=max_k, seed=seed), recommendation, seed)

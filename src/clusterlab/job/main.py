@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data import DEFAULT_DATASET, Dataset, load
 from ..algorithms import check_seed, distinct_rows
+from ..data import DEFAULT_DATASET, Dataset, load
 from ..errors import DataError, ParameterError
 from ..metrics import balance, external_scores
 from ..prep import input_of
@@ -30,7 +30,7 @@ def _check_clusterable(dataset: Dataset) -> None:
         rows = f"{dataset.n} row{'s' if dataset.n != 1 else ''}"
         raise DataError(f"{dataset.name} has {rows}: clustering needs at least 2")
     if dataset.is_table:
-        alike = not dataset.features.duplicated(keep="first").iloc[1:].eq(False).any()
+        alike = bool(dataset.features.duplicated().iloc[1:].all())
     else:
         flat = np.asarray(dataset.features).reshape(dataset.n, -1)
         alike = bool(np.isfinite(flat).all()) and distinct_rows(flat) == 1

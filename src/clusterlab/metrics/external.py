@@ -42,6 +42,28 @@ def nmi(truth, pred) -> float:
     return float(skm.normalized_mutual_info_score(*_pair(truth, pred)))
 
 
+def pairwise_ari(partitions: list[np.ndarray]) -> np.ndarray:
+    """ARI between every two partitions of the same rows, each label (noise too) a group, as
+    scikit-learn's `adjusted_rand_score` has it, from contingency tables counted with bincount:
+    thousands of pairs in well under a second, where one call per pair takes a millisecond."""
+    codes = [np.unique(p, return_inverse=True)[1] for p in partitions]
+    n = codes[0].size if codes else 0
+    pairs = lambda counts: float((counts * (counts - 1)).sum()) / 2.0  # noqa: E731
+    own = [pairs(np.bincount(c)) for c in codes]
+    total = n * (n - 1) / 2.0
+    m = len(codes)
+    out = np.eye(m)
+    for i in range(m):
+        ki = int(codes[i].max()) + 1
+        for j in range(i + 1, m):
+            kj = int(codes[j].max()) + 1
+            both = pairs(np.bincount(codes[i] * kj + codes[j], minlength=ki * kj))
+            expected = own[i] * own[j] / total if total else 0.0
+            top = 0.5 * (own[i] + own[j])
+            out[i, j] = out[j, i] = 1.0 if top == expected else (both - expected) / (top - expected)
+    return out
+
+
 def ami(truth, pred) -> float:
     return float(skm.adjusted_mutual_info_score(*_pair(truth, pred)))
 
