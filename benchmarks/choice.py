@@ -1,5 +1,5 @@
 """The judge of partitions, measured out of sample on the real data gathered by
-`benchmarks/choice_collect.py` (results/choice-candidates.csv).
+`benchmarks/choice_collect.py` (runs/choice-candidates.csv).
 
 For every dataset the judge scores each candidate (algorithm, k, setting) from its label-free
 features and the top score is the choice; its ARI and NCA against the truth are then read off.
@@ -28,7 +28,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import RESULTS, header, markdown_table  # noqa: E402
 
-DATA = RESULTS / "choice-candidates.csv"
+from choice_collect import OUT as DATA  # noqa: E402
 DEVELOPMENT = ("wut", "fcps", "graves")
 HELD_OUT = ("other", "uci", "g2mg")
 CLUSTRECNET_TABLES = ("BreastTissue", "Ecoli", "Glass", "Haberman", "Iris", "Parkinsons", "tae", "Transfusion",
@@ -229,7 +229,7 @@ def report(frame: pd.DataFrame, fold_of: pd.Series) -> None:
               f"{inside[held.battery != 'tabular'].mean():.1%} of the held-out battery datasets. Mean interval width "
               f"{(held.high - held.low).mean():.2f}.", "",
               f"Collecting candidates and features took {frame.groupby(keys).dataset_seconds.first().mean():.1f} s per "
-              "dataset on average (consensus, recommender, candidates and features; results/choice-candidates.csv).",
+              "dataset on average (consensus, recommender, candidates and features; runs/choice-candidates.csv, which `benchmarks/choice_collect.py` rebuilds in about 35 min).",
               ""]
     # The shipped judge: trained on every dataset, its interval from the out-of-sample picks above.
     from clusterlab.choice import fit_judge

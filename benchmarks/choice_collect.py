@@ -6,8 +6,9 @@ and NCA against the truth of the same rows (best over the reference labellings).
 
 Datasets: the six clustbench batteries (as the framework prepares them) and the 26 tables of
 DATA/tabular (label set aside; standardised, one-hot, imputed: auto's own encoding of a table).
-One row per candidate goes to results/choice-candidates.csv, appended as each dataset finishes,
-so a stopped run resumes where it stopped.
+One row per candidate goes to runs/choice-candidates.csv (3 MB, not kept in the repository: the
+tables in results/ are what is committed), appended as each dataset finishes, so a stopped run
+resumes where it stopped.
 
 Usage: python benchmarks/choice_collect.py [--data-dir DIR] [--only battery/name,...]
 """
@@ -24,9 +25,9 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, benchmark_matrix, default_data_dir  # noqa: E402
+from _common import ROOT, benchmark_matrix, default_data_dir  # noqa: E402
 
-OUT = RESULTS / "choice-candidates.csv"
+OUT = ROOT / "runs" / "choice-candidates.csv"
 BATTERIES = ("wut", "fcps", "graves", "other", "uci", "g2mg")
 KS = range(2, 11)
 
@@ -86,6 +87,7 @@ def main() -> None:
         except Exception as exc:  # a dataset that cannot be run is reported, the others go on
             print(f"[{i}/{len(todo)}] {battery}/{name}: FAILED {type(exc).__name__}: {exc}", flush=True)
             continue
+        OUT.parent.mkdir(parents=True, exist_ok=True)
         frame.to_csv(OUT, mode="a", header=not OUT.exists(), index=False)
         print(f"[{i}/{len(todo)}] {battery}/{name}: {len(frame)} candidates, best ARI {frame.ari.max():.3f}, "
               f"{frame.dataset_seconds.iloc[0]:.1f} s", flush=True)
