@@ -83,7 +83,7 @@ def read_frame(path: Path, sep: str | None = None) -> pd.DataFrame:
             sep = sep or _sniff_separator(path, encoding)
             frame = pd.read_csv(path, sep=sep, skipinitialspace=True, encoding=encoding)
             if sep == ";":  # the European convention: a semicolon between cells, a comma in numbers
-                frame, converted = _decimal_commas(path, frame, encoding)
+                frame, converted = _decimal_commas(frame)
                 if converted:
                     notes.append(f"read decimal commas as numbers in {len(converted)} column"
                                  f"{'s' if len(converted) > 1 else ''}: {', '.join(map(str, converted[:5]))}")
@@ -97,16 +97,21 @@ def read_frame(path: Path, sep: str | None = None) -> pd.DataFrame:
     return frame
 
 
-def _decimal_commas(path: Path, frame: pd.DataFrame, encoding: str) -> tuple[pd.DataFrame, list]:
-    """Text columns that read as numbers with a decimal comma ("1,5") take those numbers."""
-    text = [c for c in frame.columns
-            if not pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
-    if not text:
-        return frame, []
-    comma = pd.read_csv(path, sep=";", skipinitialspace=True, encoding=encoding, decimal=",", usecols=text)
-    converted = [c for c in text if pd.api.types.is_numeric_dtype(comma[c]) and not comma[c].isna().all()]
-    for c in converted:
-        frame[c] = comma[c]
+def _decimal_commas(frame: pd.DataFrame) -> tuple[pd.DataFrame, list]:
+    """Text columns whose every cell is a number written with a decimal comma ("1,5") take
+    those numbers; blank cells stay missing."""
+    converted = []
+    for c in frame.columns:
+        if pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c]):
+            continue
+        text = frame[c].astype("string").str.strip()
+        present = text.dropna()
+        if present.empty or not present.str.contains(",", regex=False).any():
+            continue
+        numbers = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+        if numbers[present.index].notna().all():
+            frame[c] = numbers.astype("float64")
+            converted.append(c)
     return frame, converted
 
 
