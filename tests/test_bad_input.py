@@ -93,7 +93,7 @@ def test_a_run_folder_holds_one_run_or_says_it_is_incomplete(work, blobs, monkey
     out = work / "out"
     write_outputs(result, out)
     old = files.read_run_folder(out)
-    assert set(old["files"]) == {"labels.csv", "summary.json", "report.html"}
+    assert set(old["files"]) == {"labels.csv", "summary.json", "report.html", "model.json", "model.safetensors"}
     # Interrupted after the first file moved in: the old manifest is gone, so readers refuse.
     moved = []
 
@@ -112,7 +112,7 @@ def test_a_run_folder_holds_one_run_or_says_it_is_incomplete(work, blobs, monkey
     assert not [p for p in out.iterdir() if p.name.startswith(".partial")]
     # A whole run without the report removes the old report: the folder holds that run only.
     write_outputs(result, out, report=False)
-    assert set(files.read_run_folder(out)["files"]) == {"labels.csv", "summary.json"}
+    assert set(files.read_run_folder(out)["files"]) == {"labels.csv", "summary.json", "model.json", "model.safetensors"}
     assert not (out / "report.html").exists()
     (out / "labels.csv").write_text("row,cluster\n0,0\n")  # edited afterwards: no longer this run's file
     with pytest.raises(DataError, match="not the file this run wrote"):

@@ -93,7 +93,7 @@ def test_mixed_tables_take_the_gower_path():
     typed, schema = infer_schema(frame)
     result = auto(Dataset("mixed", typed, schema, truth=np.repeat([0, 1], 60)))
     assert result.algorithm == "gower_kmedoids" and result.k == 2
-    assert [d.step for d in result.decisions] == ["encoding", "algorithm", "k", "runners-up"]
+    assert [d.step for d in result.decisions] == ["encoding", "algorithm", "k", "runners-up", "model"]
     assert result.external["ari"] == pytest.approx(1.0) and result.internal["silhouette_gower"] > 0.5
 
 
@@ -103,5 +103,5 @@ def test_clusterlab_auto_in_python_writes_the_folder(tmp_path, blobs):
     x, y = blobs
     np.savez(tmp_path / "blobs.npz", X=x, y=y)
     result = clusterlab.auto(str(tmp_path / "blobs.npz"), output=tmp_path / "out", runners_up=0)
-    assert set(result.paths) == {"labels", "summary", "report"} and all(p.exists() for p in result.paths.values())
+    assert set(result.paths) == {"labels", "summary", "report", "model", "model_arrays"} and all(p.exists() for p in result.paths.values())
     assert result.k == 3 and result.external["ari"] > 0.95 and len(result.candidates) == 1

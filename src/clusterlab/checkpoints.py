@@ -11,10 +11,18 @@ from .errors import DataError
 from .files import write_atomic
 
 
-def save_tensors(path: str | Path, tensors: dict, metadata: dict[str, str] | None = None) -> Path:
-    from safetensors.torch import save_file
+def save_tensors(path: str | Path, tensors: dict, metadata: dict[str, str] | None = None, numpy: bool = False
+                 ) -> Path:
+    """Tensors (NumPy arrays where `numpy`, without importing torch) to a safetensors file."""
+    if numpy:
+        import numpy as np
+        from safetensors.numpy import save_file
 
-    tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
+        tensors = {k: np.ascontiguousarray(v) for k, v in tensors.items()}
+    else:
+        from safetensors.torch import save_file
+
+        tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
     return write_atomic(path, lambda p: save_file(tensors, str(p), metadata=metadata))
 
 

@@ -86,7 +86,8 @@ def _parse_params(pairs: list[str]) -> dict:
 def auto(
     source: str = typer.Argument("wine", help="A file (CSV, Parquet, .npy/.npz, ...) or a bundled dataset name."),
     output: Path = typer.Option(Path("clusterlab-out"), "-o", "--output",
-                                help="Folder for labels.csv, summary.json and report.html."),
+                                help="Folder for labels.csv, summary.json, report.html and the model "
+                                     "`clusterlab assign` reads."),
     label: Optional[str] = Label,
     max_k: int = typer.Option(10, "--max-k", help="Largest number of clusters considered."),
     missing: str = typer.Option("impute", "--missing", help="Missing cells: impute (default here), drop or error."),
@@ -122,6 +123,25 @@ def auto(
     out.print(table)
     written = ", ".join(str(p) for p in paths.values())
     out.print(f"wrote {written} in {result.seconds:.1f} s")
+
+
+@app.command()
+def assign(
+    model: Path = typer.Argument(..., help="The output folder of `clusterlab auto` (its -o)."),
+    source: str = typer.Argument(..., help="New rows: a file in any format `auto` reads, or a bundled name."),
+    output: Path = typer.Option(Path("assigned.csv"), "-o", "--output",
+                                help="Where to write row, cluster, confidence, outlier."),
+    label: Optional[str] = Label,
+    data_dir: Optional[str] = DataDir,
+):
+    """Label new rows by the model `clusterlab auto` saved: cluster, confidence, outlier flag."""
+    from . import assign as run_assign
+
+    with err.status("assigning ..."):
+        result = run_assign(model, source, output=output, label=label, data_dir=data_dir)
+    for warning in result.warnings():
+        err.print(f"warning: {warning}")
+    out.print(f"{result.describe()} -> {output}")
 
 
 @app.command()

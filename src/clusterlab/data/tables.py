@@ -211,7 +211,7 @@ def read_table(path: str | Path, label: str | None = None, sep: str | None = Non
     notes = list(frame.attrs.get("notes", []))
     typed, schema = infer_schema(frame, notes)
     return Dataset(name or path.stem, typed, schema, truth=truth, truth_names=truth_names or (),
-                   notes=tuple(notes), meta={"source": str(path)})
+                   notes=tuple(notes), meta={"source": str(path), "label": label})
 
 
 def _check_array(array: np.ndarray, source: str) -> np.ndarray:

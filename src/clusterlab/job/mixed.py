@@ -14,7 +14,9 @@ from ..errors import ClusterlabError
 from ..prep import encode, gower_matrix, prepare
 from ..sampling import subsample
 from .result import Decision, Outcome
-from .steps import RUNNER_UP_ROWS, compare, estimate_number, k_decision, runners_up_decision
+from ..fitted import fitted_model
+from ..prep.saved import InputSteps
+from .steps import RUNNER_UP_ROWS, compare, estimate_number, k_decision, model_decision, runners_up_decision
 
 SAMPLE_ROWS = 4_000  # runners-up and silhouettes need the sample's full Gower matrix
 
@@ -60,10 +62,16 @@ def run(dataset, *, max_k: int, seed: int, missing: str, runners_up: int, on_est
     decisions.append(runners_up_decision(candidates, "the other table algorithms on Gower distance at the same k "
                                          "(those without k find their own)", rows.size, dataset.n))
     internal = {"silhouette_gower": candidates[0]["silhouette"]}
+    t = time.perf_counter()
+    fitted = fitted_model(InputSteps.of_gower(dataset, data), result.estimator, data, labels, algorithm, seed)
+    outlier = fitted.placement.place(data).outlier | (labels < 0)
+    timings["model"] = time.perf_counter() - t
+    decisions.append(model_decision(fitted))
     confidence = medoid_silhouette(np.nan_to_num(gower_matrix(data, model.medoids_), nan=1.0))[1]
     # The report's map and the profiles need a vector space: standardised numbers, one-hot categories.
     space = encode(dataset, missing="impute").matrix
     return Outcome(labels=labels, algorithm=algorithm, k=k, decisions=decisions, internal=internal,
                    candidates=candidates, confidence=confidence,
                    confidence_kind="medoid silhouette 1 - d_own / d_next (Gower)", space=space,
-                   distances=(rows, d), autok=consensus.to_dict(), consensus=consensus, timings=timings)
+                   distances=(rows, d), autok=consensus.to_dict(), consensus=consensus, timings=timings, model=fitted,
+                   outlier=outlier)

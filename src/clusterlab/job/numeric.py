@@ -19,7 +19,20 @@ from ..metrics import assignment_confidence, internal_scores
 from ..prep import prepare
 from ..sampling import subsample
 from .result import Decision, Outcome
-from .steps import RUNNER_UP_ROWS, compare, estimate_number, k_decision, runners_up_decision
+from .steps import RUNNER_UP_ROWS, compare, estimate_number, k_decision, model_decision, runners_up_decision
+
+
+def saved_model(dataset, prepared, projection, estimator, space, labels, algorithm: str, seed: int, timings: dict):
+    """The model that places new rows, and its outlier flag of the training rows."""
+    from ..fitted import fitted_model
+    from ..prep.saved import InputSteps
+
+    t = time.perf_counter()
+    model = fitted_model(InputSteps.of_matrix(dataset, prepared.encoding, projection), estimator, space, labels,
+                         algorithm, seed)
+    outlier = model.placement.place(space).outlier | (np.asarray(labels) < 0)
+    timings["model"] = time.perf_counter() - t
+    return model, outlier
 
 
 def choose_algorithm(x, seed: int):
@@ -100,6 +113,9 @@ def run(dataset, *, max_k: int, seed: int, missing: str, runners_up: int, on_est
                               f"(ARI) with the choice{sampled}", {c["algorithm"]: c.get("silhouette") for c in candidates}))
     labels = result.labels
     confidence, kind = assignment_confidence(space, labels, result.estimator)
+    model, outlier = saved_model(dataset, prepared, cset.projection, result.estimator, space, labels,
+                                 winner.algorithm, seed, timings)
+    decisions.append(model_decision(model))
     recommendation = rec.to_dict() if rec is not None else {}
     recommendation["judge"] = {"candidates": [ranked.row(i) for i in order],
                                "interval": [low, high], "trained_on": judge.trained_on}
@@ -108,7 +124,8 @@ def run(dataset, *, max_k: int, seed: int, missing: str, runners_up: int, on_est
                    internal=internal_scores(x, labels, seed=seed), candidates=candidates,
                    confidence=prepared.on_all_rows(confidence, float("nan")), confidence_kind=kind,
                    space=x, space_rows=prepared.encoding.rows, notes=prepared.notes, autok=consensus.to_dict(),
-                   recommendation=recommendation, consensus=consensus, timings=timings)
+                   recommendation=recommendation, consensus=consensus, timings=timings, model=model,
+                   outlier=prepared.on_all_rows(outlier, True))
 
 
 def _fit_winner(winner, x, rows, seed: int):
@@ -166,8 +183,12 @@ def _recommended(dataset, prepared, algo_decision, usable, rec, consensus, runne
     timings["runners_up"] = time.perf_counter() - t
     decisions.append(runners_up_decision(candidates, "the next algorithms of the ranking", rows.size, x.shape[0]))
     confidence, kind = assignment_confidence(x, result.labels, result.estimator)
+    model, outlier = saved_model(dataset, prepared, None, result.estimator, x, result.labels, algorithm, seed,
+                                 timings)
+    decisions.append(model_decision(model))
     return Outcome(labels=prepared.on_all_rows(result.labels, -1), algorithm=algorithm, k=result.n_clusters,
                    decisions=decisions, internal=internal_scores(x, result.labels, seed=seed), candidates=candidates,
                    confidence=prepared.on_all_rows(confidence, float("nan")), confidence_kind=kind,
                    space=x, space_rows=prepared.encoding.rows, notes=prepared.notes, autok=consensus.to_dict(),
-                   recommendation=rec.to_dict() if rec is not None else {}, consensus=consensus, timings=timings)
+                   recommendation=rec.to_dict() if rec is not None else {}, consensus=consensus, timings=timings,
+                   model=model, outlier=prepared.on_all_rows(outlier, True))

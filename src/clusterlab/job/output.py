@@ -1,5 +1,6 @@
 """The main job's output folder: labels.csv (row, cluster, confidence, outlier), summary.json
-(every decision, score and note, as data) and report.html (one self-contained page)."""
+(every decision, score and note, as data), report.html (one self-contained page), and the
+fitted model that `clusterlab assign` applies to new rows (model.json, model.safetensors)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ import pandas as pd
 from ..errors import ParameterError
 from ..files import check_output_folder, json_default, write_run_folder
 from ..version import __version__
+from ..fitted.model import FILES as MODEL_FILES
 from .result import AutoResult
 
 VIEWS = ("pca", "umap")
-FILES = {"labels": "labels.csv", "summary": "summary.json", "report": "report.html"}  # what a run folder holds
+FILES = {"labels": "labels.csv", "summary": "summary.json", "report": "report.html", **MODEL_FILES}  # a run folder
 
 
 def write_outputs(result: AutoResult, out_dir: str | Path, report: bool = True, view: str = "pca") -> dict[str, Path]:
@@ -29,7 +31,7 @@ def write_outputs(result: AutoResult, out_dir: str | Path, report: bool = True, 
     columns = {"row": np.arange(result.labels.size), "cluster": result.labels}
     if result.confidence is not None:
         columns["confidence"] = np.round(result.confidence, 4)
-    columns["outlier"] = (result.labels < 0).astype(int)
+    columns["outlier"] = (result.outlier if result.outlier is not None else result.labels < 0).astype(int)
     figures_data = None
     if report:
         from ..report.views import report_views
@@ -38,6 +40,8 @@ def write_outputs(result: AutoResult, out_dir: str | Path, report: bool = True, 
     summary = summary_dict(result, figures_data)
     writers = {FILES["labels"]: lambda p: pd.DataFrame(columns).to_csv(p, index=False),
                FILES["summary"]: lambda p: p.write_text(json.dumps(summary, indent=2, default=json_default))}
+    if result.model is not None:
+        writers.update(result.model.writers())
     if report:
         from ..report.html import render_report
 

@@ -40,6 +40,9 @@ class Outcome:
     recommendation: dict = field(default_factory=dict)
     consensus: object | None = field(default=None, repr=False)  # the auto-k Consensus (for its curves)
     timings: dict = field(default_factory=dict)
+    # What places new rows (`fitted.FittedModel`), and its outlier flag of every dataset row.
+    model: object | None = field(default=None, repr=False)
+    outlier: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def space_labels(self) -> np.ndarray:

@@ -49,3 +49,18 @@ def runners_up_decision(candidates: list[dict], what: str, sampled_rows: int, n:
     return Decision("runners-up", [c["algorithm"] for c in candidates[1:]],
                     f"{what}, compared by silhouette and by their agreement (ARI) with the choice{sampled}",
                     {c["algorithm"]: c.get("silhouette") for c in candidates})
+
+
+def model_decision(model) -> Decision:
+    """What the saved model does with new rows, and how faithfully it gives back the training labels."""
+    p = model.placement
+    rules = {"mixture": "the cluster of highest posterior probability under the fitted mixture",
+             "centres": f"the nearest centre ({p.metric} distance)",
+             "medoids": "the nearest medoid (Gower distance)",
+             "nearest": f"the cluster of the nearest of {p.info.get('reference_rows', 0):,} training rows "
+                        f"({p.metric} distance; {model.algorithm} has no rule of its own for new rows)"}
+    outliers = p.to_json()["outlier_rule"]
+    return Decision("model", p.rule, f"saved for new rows (`clusterlab assign`): each goes to {rules[p.rule]}; it "
+                                     f"gives back {p.agreement:.1%} of the training rows' labels; a row beyond every "
+                                     f"cluster's fence ({outliers}) is flagged an outlier",
+                    {"agreement": round(p.agreement, 4)})

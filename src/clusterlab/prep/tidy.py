@@ -36,7 +36,7 @@ def tidy(dataset: Dataset) -> Dataset:
         return dataset
     frame: pd.DataFrame = dataset.features
     n = len(frame)
-    keep, columns, notes, aside = {}, [], [], []
+    keep, columns, notes, aside, dates = {}, [], [], [], []
     for col in dataset.schema.columns:
         s = frame[col.name]
         present = s.dropna()
@@ -51,6 +51,7 @@ def tidy(dataset: Dataset) -> Dataset:
             days = (parsed - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
             bad = int(parsed.isna().sum() - s.isna().sum())
             keep[col.name] = days.astype("float64")
+            dates.append(col.name)
             columns.append(Column(col.name, "numeric", int(days.isna().sum()), int(days.nunique())))
             notes.append(f"parsed column {col.name!r} as dates (days since 1970-01-01)"
                          + (f"; {bad} cells that are not dates left blank" if bad else ""))
@@ -73,6 +74,6 @@ def tidy(dataset: Dataset) -> Dataset:
     if not aside and len(columns) == len(dataset.schema.columns) and not notes:
         return dataset
     tidy_frame = pd.DataFrame(keep, index=frame.index)
-    meta = {**dataset.meta, "set_aside": aside}
+    meta = {**dataset.meta, "set_aside": aside, "dates": dates}
     return replace(dataset, features=tidy_frame, schema=Schema(tuple(columns)),
                    notes=dataset.notes + tuple(notes), meta=meta)

@@ -1,0 +1,60 @@
+"""`clusterlab assign`: the rows of a new file labelled by the model a run of `auto` saved."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..data import Dataset, load
+from .model import FittedModel
+
+
+@dataclass
+class Assignment:
+    labels: np.ndarray  # -1: nearest to noise
+    confidence: np.ndarray
+    outlier: np.ndarray  # bool: beyond every cluster's fence (the model's outlier rule), or noise
+    model: FittedModel = field(repr=False)
+    unseen: dict[str, int] = field(default_factory=dict)  # column -> cells of a category the model never saw
+    imputed: int = 0
+    seconds: float = 0.0
+    dataset: str = ""
+
+    def frame(self):
+        import pandas as pd
+
+        return pd.DataFrame({"row": np.arange(self.labels.size), "cluster": self.labels,
+                             "confidence": np.round(self.confidence, 4), "outlier": self.outlier.astype(int)})
+
+    def warnings(self) -> list[str]:
+        out = []
+        if self.unseen:
+            listed = ", ".join(f"{c!r} ({n:,})" for c, n in self.unseen.items())
+            out.append(f"{sum(self.unseen.values()):,} cells hold a category the model never saw: {listed}; "
+                       "those rows were placed by their other columns")
+        if self.imputed:
+            out.append(f"{self.imputed:,} missing cells were filled with the training rows' values")
+        return out
+
+    def describe(self) -> str:
+        counts = np.unique(self.labels, return_counts=True)
+        sizes = ", ".join(f"{c}: {n:,}" for c, n in zip(*counts))
+        return (f"{self.labels.size:,} rows of {self.dataset} assigned by {self.model.algorithm} "
+                f"(k = {self.model.k}, rule {self.model.placement.rule}) in {self.seconds:.1f} s; "
+                f"{int(self.outlier.sum()):,} outliers; sizes {sizes}")
+
+
+def assign(model_dir: str | Path, source: str | Path | Dataset, *, label: str | None = None, data_dir=None
+           ) -> Assignment:
+    """Cluster, confidence and outlier flag for every row of `source` (any input `auto` reads),
+    by the model `clusterlab auto` saved in `model_dir`."""
+    start = time.perf_counter()
+    model = FittedModel.load(model_dir)
+    dataset = source if isinstance(source, Dataset) else load(source, label=label, data_dir=data_dir)
+    applied = model.steps.apply(dataset)
+    placed = model.placement.place(applied.data)
+    return Assignment(placed.labels, placed.confidence, placed.outlier | (placed.labels < 0), model,
+                      applied.unseen, applied.imputed, time.perf_counter() - start, dataset.name)
