@@ -46,7 +46,11 @@ def feature_names():
 # network's 0.740; preferring the fewest clusters within 0.02 of the best expected ARI gave
 # 0.836 (0.01: 0.828, 0.05: 0.819), and passing over partitions whose smallest cluster holds
 # under 1 % of the rows 0.848 (0.5 %: 0.848, 2 %: 0.844). Features and grid: clusterlab.choice.
-DESIGN = {"family": "ridge", "margin": 0.02, "min_share": 0.01}
+# Second session, design stage again on the same three batteries: ridge fitted within datasets
+# (features and ARI centred per dataset) 0.820 at the same margins, so the plain ridge stays;
+# the interval's calibration, by the rule "the narrowest form whose coverage lies in 75-85 %":
+# quantile regression 75.6 % (width 0.33), shift 82.9 % (width 0.69), logit 31.7 %.
+DESIGN = {"family": "ridge", "margin": 0.02, "min_share": 0.01, "calibration": "quantile"}
 # (margin, smallest cluster's share) tried in the design stage
 MARGINS = ((0.0, 0.0), (0.01, 0.0), (0.02, 0.0), (0.05, 0.0), (0.0, 0.01), (0.02, 0.005), (0.02, 0.01), (0.02, 0.02))
 
@@ -65,6 +69,7 @@ def families(seed: int = 0) -> dict:
                                      MLPRegressor(hidden_layer_sizes=(64, 32), alpha=1e-3, max_iter=500, early_stopping=True,
                                                   random_state=seed)),
         "ridge": _JudgeModel,  # the same ridge as a scikit-learn pipeline, in the form that ships
+        "ridge within datasets": _WithinModel,
     }
 
 
@@ -82,6 +87,30 @@ class _JudgeModel:
         return self.judge.score(np.asarray(x, dtype=np.float64))
 
 
+class _WithinModel(_JudgeModel):
+    """Ridge on features and ARI centred within each dataset (a fixed-effects regression): the
+    weights learn only what separates a dataset's candidates from each other, which is all a
+    choice within a dataset uses, not what separates easy datasets from hard ones."""
+
+    needs_groups = True
+
+    def fit(self, x, y, groups):
+        from clusterlab.choice import fit_judge
+
+        x, y = _centred(np.asarray(x, dtype=np.float64), groups), _centred(np.asarray(y, np.float64)[:, None], groups)
+        self.judge = fit_judge(x, y[:, 0], feature_names())
+        return self
+
+    def predict(self, x, groups):
+        return self.judge.score(_centred(np.asarray(x, dtype=np.float64), groups))
+
+
+def _centred(x: np.ndarray, groups) -> np.ndarray:
+    frame = pd.DataFrame(x)
+    means = frame.groupby(np.asarray(groups)).transform(lambda c: c.mean(skipna=True))
+    return (frame - means).to_numpy()
+
+
 def folds(frame: pd.DataFrame) -> pd.Series:
     """A battery is one fold; each table is a fold of its own."""
     return np.where(frame.battery == "tabular", "tabular/" + frame.dataset, frame.battery)
@@ -95,9 +124,15 @@ def judge_choices(frame: pd.DataFrame, make, fold_of: pd.Series, score_folds, ma
     picks = []
     for fold in score_folds:
         test = fold_of.isin(fold if isinstance(fold, list) else [fold])
-        model = make().fit(frame.loc[~test, names].to_numpy(), frame.loc[~test, "ari"].to_numpy())
+        model = make()
         part = frame[test].copy()
-        part["predicted"] = model.predict(part[names].to_numpy())
+        if getattr(model, "needs_groups", False):
+            groups = frame.battery + "/" + frame.dataset
+            model.fit(frame.loc[~test, names].to_numpy(), frame.loc[~test, "ari"].to_numpy(), groups[~test])
+            part["predicted"] = model.predict(part[names].to_numpy(), groups[test])
+        else:
+            model.fit(frame.loc[~test, names].to_numpy(), frame.loc[~test, "ari"].to_numpy())
+            part["predicted"] = model.predict(part[names].to_numpy())
         chosen = [_pick(group, margin) for _, group in part.groupby(["battery", "dataset"])]
         picks.append(part.loc[chosen])
     return pd.concat(picks)
@@ -155,26 +190,50 @@ def main() -> None:
         lines += ["Leave-one-battery-out among wut, fcps and graves; no other dataset is read. Each judge family, and "
                   "the margin within which the fewest clusters are preferred, as measured before the design was "
                   "fixed (benchmarks/choice.py DESIGN).", "", markdown_table(summary(picks, groups)), ""]
+        lines += ["## The interval's calibration", "",
+                  "The judge of DESIGN's picks on each development battery (trained on the other two), their "
+                  "80 % intervals from each calibration form (`clusterlab.choice.calibration`) fitted on the picks "
+                  "of the other two batteries: how often the interval held the true ARI (goal 75-85 %) and its "
+                  "mean width.", "", markdown_table(calibration_design(dev, dev_folds)), ""]
         (RESULTS / "choice-design.md").write_text("\n".join(lines))
         print("\n".join(lines))
         return
     report(frame, fold_of)
 
 
+def calibration_design(dev: pd.DataFrame, dev_folds: pd.Series) -> pd.DataFrame:
+    from clusterlab.choice.calibration import METHODS, fit_calibration
+
+    make = families()[DESIGN["family"]]
+    picks = judge_choices(dev, make, dev_folds, DEVELOPMENT)
+    rows = []
+    for method in METHODS:
+        inside, width = [], []
+        for battery in DEVELOPMENT:
+            train, test = picks[picks.battery != battery], picks[picks.battery == battery]
+            cal = fit_calibration(method, train.predicted, train.ari, train.to_dict("records"))
+            low, high = cal.bounds(test.predicted.to_numpy(), test.to_dict("records"))
+            inside += list((test.ari >= low) & (test.ari <= high))
+            width += list(high - low)
+        rows.append({"calibration": method, "coverage": float(np.mean(inside)), "mean width": float(np.mean(width)),
+                     "datasets": len(inside)})
+    return pd.DataFrame(rows)
+
+
 def with_intervals(frame: pd.DataFrame, fold_of: pd.Series, make, score_folds) -> pd.DataFrame:
-    """Judge picks for `score_folds`, each with an 80 % interval for its ARI: the 10th and 90th
-    percentiles of (true - predicted) ARI of the picks that leave-one-fold-out gives on the
-    training folds alone, so the fold scored never shapes its own interval."""
+    """Judge picks for `score_folds`, each with an 80 % interval for its ARI from DESIGN's
+    calibration fitted on the picks that leave-one-fold-out gives on the training folds alone,
+    so the fold scored never shapes its own interval."""
+    from clusterlab.choice.calibration import fit_calibration
+
     out = []
     for fold in score_folds:
         train_folds = [f for f in pd.unique(fold_of) if f != fold]
         train = frame[fold_of != fold]
         inner = judge_choices(train, make, fold_of[fold_of != fold], _coarse(train_folds))
-        residual = inner.ari - inner.predicted
-        low, high = np.quantile(residual, [0.1, 0.9])
+        cal = fit_calibration(DESIGN["calibration"], inner.predicted, inner.ari, inner.to_dict("records"))
         pick = judge_choices(frame, make, fold_of, [fold])
-        pick["low"] = (pick.predicted + low).clip(-1, 1)
-        pick["high"] = (pick.predicted + high).clip(-1, 1)
+        pick["low"], pick["high"] = cal.bounds(pick.predicted.to_numpy(), pick.to_dict("records"))
         out.append(pick)
     return pd.concat(out)
 
@@ -219,7 +278,13 @@ def report(frame: pd.DataFrame, fold_of: pd.Series) -> None:
               "clusters counted zero as fewest. Such candidates are now never chosen while a partition of two or more "
               "clusters exists (a bug, not a setting: nothing else changed). Before the fix the first report read "
               "mean ARI 0.252 on the 26 tables, 0.308 on the 10 ClustRecNet tables, 0.677 other, 0.244 uci, "
-              "0.452 g2mg, and interval coverage 72.8 %.", ""]
+              "0.452 g2mg, and interval coverage 72.8 %.", "",
+              "The second report (this one) changed only the interval: the first session's report, with the "
+              "additive form (shift), held 51.8 % of the held-out datasets (84.6 % of the tables, 42.0 % of the "
+              "held-out battery datasets). The form was then chosen again on the development batteries alone "
+              "(results/choice-design.md, rule: the narrowest form within 75-85 % there), but with that held-out "
+              "figure known, so this calibration is not blind to the held-out data in the way the first was. The "
+              "judge, its features and its choice rule are unchanged, and so are the choices.", ""]
     med = {g: judged[keep(judged)].ari.median() for g, keep in groups.items()}
     lines += ["Median ARI of the judge's choices: " + ", ".join(f"{g} {v:.3f}" for g, v in med.items()) + ".", "",
               "## Calibration", "",
@@ -235,17 +300,18 @@ def report(frame: pd.DataFrame, fold_of: pd.Series) -> None:
     from clusterlab.choice import fit_judge
     from clusterlab.choice.judge import SHIPPED
 
-    residual = judged.ari - judged.predicted
-    interval = tuple(float(v) for v in np.quantile(residual, [0.1, 0.9]))
-    judge = fit_judge(frame[feature_names()].to_numpy(), frame.ari.to_numpy(), feature_names(), interval=interval,
+    from clusterlab.choice.calibration import fit_calibration
+
+    calibration = fit_calibration(DESIGN["calibration"], judged.predicted, judged.ari, judged.to_dict("records"))
+    judge = fit_judge(frame[feature_names()].to_numpy(), frame.ari.to_numpy(), feature_names(), calibration=calibration,
                       margin=DESIGN["margin"], min_share=DESIGN["min_share"],
                       trained_on=f"{frame.groupby(keys).ngroups} real labelled datasets "
                                  f"({', '.join(sorted(frame.battery.unique()))}); see results/choice.md")
     judge.coverage = float(inside.mean())
     judge.save(SHIPPED)
     lines += [f"The shipped judge (`src/clusterlab/choice/judge.json`) is fitted on all {frame.groupby(keys).ngroups} "
-              f"datasets; its interval is the 10th-90th percentile of (true - expected) ARI of the out-of-sample "
-              f"choices above: [{interval[0]:+.3f}, {interval[1]:+.3f}].", ""]
+              f"datasets; its interval is the {DESIGN['calibration']} calibration fitted on the out-of-sample "
+              f"choices above: {calibration.to_dict()}.", ""]
     (RESULTS / "choice.md").write_text("\n".join(lines))
     judged.to_csv(RESULTS / "choice-picks.csv", index=False)
     print("\n".join(lines))

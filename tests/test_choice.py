@@ -116,3 +116,81 @@ def test_the_judge_is_the_ridge_it_claims_to_be():
     y = rng.normal(size=400)
     pipeline = make_pipeline(SimpleImputer(strategy="median"), StandardScaler(), Ridge(alpha=1.0)).fit(x, y)
     assert np.allclose(fit_judge(x, y).score(x), pipeline.predict(x))
+
+
+@pytest.mark.parametrize("method", ["shift", "quantile"])
+def test_a_calibrated_interval_holds_about_80_percent_of_fresh_draws(method):
+    from clusterlab.choice.calibration import Calibration, fit_calibration
+
+    def draw(n, seed):
+        rng = np.random.default_rng(seed)
+        agreement = rng.random(n)
+        expected = rng.uniform(0, 1, n)
+        noise = rng.normal(size=n) * (0.05 + 0.3 * (1 - agreement))  # settled choices err less
+        rows = [{"agreement_mean": a, "silhouette": 0.5} for a in agreement]
+        return expected, np.clip(expected + noise, -1, 1), rows
+
+    cal = fit_calibration(method, *draw(600, 0))
+    expected, ari, rows = draw(4000, 1)
+    low, high = cal.bounds(expected, rows)
+    inside = np.mean((ari >= low) & (ari <= high))
+    assert 0.75 <= inside <= 0.85
+    assert np.all(low <= expected) and np.all(high >= expected)
+    again = Calibration.from_dict(cal.to_dict())
+    assert np.allclose(again.bounds(expected, rows)[0], low)
+    if method == "quantile":  # narrower where the candidates agree
+        settled = [{"agreement_mean": 1.0, "silhouette": 0.5}]
+        unsettled = [{"agreement_mean": 0.0, "silhouette": 0.5}]
+        width = [float(np.subtract(*cal.bounds(0.5, r)[::-1])[0]) for r in (settled, unsettled)]
+        assert width[0] < width[1]
+
+
+def test_a_judge_with_a_broken_calibration_is_a_clear_error(tmp_path):
+    import json
+
+    from clusterlab.choice import Judge
+    from clusterlab.errors import DataError
+
+    good = Judge.load().to_dict()
+    for bad in ({"method": "guess", "low": [0], "high": [0]}, {"method": "quantile", "low": [0.1], "high": [0.2]}):
+        (tmp_path / "j.json").write_text(json.dumps({**good, "calibration": bad}))
+        with pytest.raises(DataError, match="calibration"):
+            Judge.load(tmp_path / "j.json")
+    old = {k: v for k, v in good.items() if k != "calibration"}  # a judge.json of the first session
+    (tmp_path / "old.json").write_text(json.dumps({**old, "interval": [-0.3, 0.2]}))
+    assert Judge.load(tmp_path / "old.json").bounds(0.5) == pytest.approx((0.2, 0.7))
+
+
+def test_the_benchmark_never_lets_a_dataset_score_itself(monkeypatch):
+    """benchmarks/choice.py: every dataset is scored by a judge whose training rows exclude its fold."""
+    import sys
+    from pathlib import Path
+
+    import pandas as pd
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import choice as bench
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for battery, names in (("wut", "ab"), ("fcps", "cd"), ("tabular", "efg")):
+        for name in names:
+            for k in (2, 3, 4):
+                rows.append({"battery": battery, "dataset": name, "k": k, "smallest_share": 0.3, "ari": rng.random(),
+                             **{f: rng.normal() for f in FEATURES}})
+    frame = pd.DataFrame(rows)
+    seen = []
+
+    class Spy(bench._JudgeModel):
+        def fit(self, x, y):
+            seen.append({tuple(np.round(r, 12)) for r in x})
+            return super().fit(x, y)
+
+    fold_of = pd.Series(bench.folds(frame), index=frame.index)
+    scored = ["wut", "fcps", "tabular/e", "tabular/f", "tabular/g"]
+    picks = bench.judge_choices(frame, Spy, fold_of, scored)
+    assert len(picks) == 7 and len(seen) == len(scored)
+    for fold, trained in zip(scored, seen):
+        own = frame.loc[fold_of == fold, list(FEATURES)].to_numpy()
+        assert not {tuple(np.round(r, 12)) for r in own} & trained
+        assert len(trained) == int((fold_of != fold).sum())

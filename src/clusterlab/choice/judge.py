@@ -1,7 +1,8 @@
 """The judge of partitions: a linear model of a candidate's ARI from its label-free features
 (`features.FEATURES`), fitted on the real labelled datasets (`benchmarks/choice.py`) and shipped
 as plain JSON (`judge.json`): the imputation medians, the standardisation, the coefficients,
-and the 80 % interval of the chosen candidate's ARI measured out of sample.
+and the calibration of the 80 % interval of the chosen candidate's ARI, learnt out of sample
+(`calibration.py`).
 
 The linear family was chosen on the development batteries before the rest was scored (see
 results/choice.md); a candidate's score is comparable within its dataset, which is how it is
@@ -9,12 +10,13 @@ used: the best-scored candidate is the choice."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import DataError
+from .calibration import Calibration
 from .features import FEATURES
 
 SHIPPED = Path(__file__).parent / "judge.json"
@@ -29,7 +31,7 @@ class Judge:
     scale: np.ndarray
     coef: np.ndarray
     intercept: float
-    interval: tuple[float, float] = (-0.2, 0.2)  # residual quantiles (10 %, 90 %) of the chosen candidates
+    calibration: Calibration = field(default_factory=lambda: Calibration("shift"))  # the 80 % interval
     trained_on: str = ""
     margin: float = 0.02  # `choose` prefers the fewest clusters within this much of the best expected ARI
     min_share: float = 0.01  # and passes over partitions with a cluster smaller than this share of rows
@@ -47,13 +49,15 @@ class Judge:
         x = np.where(np.isfinite(x), x, self.medians)
         return ((x - self.mean) / self.scale) @ self.coef + self.intercept
 
-    def bounds(self, expected: float) -> tuple[float, float]:
-        return (float(np.clip(expected + self.interval[0], -1, 1)), float(np.clip(expected + self.interval[1], -1, 1)))
+    def bounds(self, expected: float, features: dict | None = None) -> tuple[float, float]:
+        """The 80 % interval of a candidate's ARI from its expected ARI and its features."""
+        low, high = self.calibration.bounds(expected, [features or {}])
+        return float(low[0]), float(high[0])
 
     def to_dict(self) -> dict:
         return {"model": "ridge", "features": self.features, "medians": self.medians.tolist(),
                 "mean": self.mean.tolist(), "scale": self.scale.tolist(), "coef": self.coef.tolist(),
-                "intercept": self.intercept, "interval": list(self.interval), "trained_on": self.trained_on,
+                "intercept": self.intercept, "calibration": self.calibration.to_dict(), "trained_on": self.trained_on,
                 "margin": self.margin, "min_share": self.min_share, "coverage": self.coverage}
 
     def save(self, path: str | Path) -> Path:
@@ -70,13 +74,14 @@ class Judge:
         try:
             names = [str(f) for f in data["features"]]
             arrays = [np.asarray(data[k], dtype=np.float64) for k in ("medians", "mean", "scale", "coef")]
-            judge = cls(names, *arrays, float(data["intercept"]), tuple(float(v) for v in data["interval"]),
-                        str(data.get("trained_on", "")), float(data.get("margin", 0.0)),
+            calibration = (Calibration.from_dict(data["calibration"]) if "calibration" in data else
+                           Calibration("shift", [float(data["interval"][0])], [float(data["interval"][1])]))
+            judge = cls(names, *arrays, float(data["intercept"]), calibration, str(data.get("trained_on", "")), float(data.get("margin", 0.0)),
                         float(data.get("min_share", 0.0)),
                         None if data.get("coverage") is None else float(data["coverage"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise DataError(f"{path} is not a judge of partitions ({type(exc).__name__}: {exc})") from None
-        if any(a.shape != (len(names),) for a in arrays) or len(judge.interval) != 2:
+        if any(a.shape != (len(names),) for a in arrays):
             raise DataError(f"{path} is not a judge of partitions: its arrays do not match its {len(names)} features")
         if not all(np.isfinite(a).all() for a in arrays) or not np.isfinite(judge.intercept):
             raise DataError(f"{path} holds NaN or infinite numbers; the judge cannot score anything")
@@ -87,7 +92,7 @@ class Judge:
 
 
 def fit_judge(x: np.ndarray, ari: np.ndarray, features=FEATURES, alpha: float = RIDGE_ALPHA,
-              interval: tuple[float, float] = (-0.2, 0.2), trained_on: str = "", margin: float = 0.02,
+              calibration: Calibration | None = None, trained_on: str = "", margin: float = 0.02,
               min_share: float = 0.01) -> Judge:
     """Ridge regression of ARI on the standardised features (blanks take the column's median)."""
     x = np.asarray(x, dtype=np.float64)
@@ -100,8 +105,8 @@ def fit_judge(x: np.ndarray, ari: np.ndarray, features=FEATURES, alpha: float = 
     y = np.asarray(ari, dtype=np.float64)
     intercept = y.mean()
     coef = np.linalg.solve(z.T @ z + alpha * np.eye(z.shape[1]), z.T @ (y - intercept))
-    return Judge(list(features), medians, mean, scale, coef, float(intercept), interval, trained_on, margin,
-                 min_share)
+    return Judge(list(features), medians, mean, scale, coef, float(intercept), calibration or Calibration("shift"),
+                 trained_on, margin, min_share)
 
 
 def choose(scores: np.ndarray, ks: np.ndarray, margin: float, smallest: np.ndarray | None = None,

@@ -31,8 +31,8 @@ class Ranked:
     def row(self, i: int) -> dict:
         """What the judge expects of candidate i, with a few of the features it read."""
         c = self.cset.candidates[i]
-        low, high = self.judge.bounds(float(self.scores[i]))
         f = self.features[i]
+        low, high = self.judge.bounds(float(self.scores[i]), f)
         return {"algorithm": c.algorithm, "candidate": c.name, "params": c.params, "k": c.found_k,
                 "predicted": round(float(self.scores[i]), 4), "interval": [round(low, 4), round(high, 4)],
                 "noise": int((c.labels < 0).sum()), "silhouette": f["silhouette"],

@@ -80,7 +80,7 @@ def run(dataset, *, max_k: int, seed: int, missing: str, runners_up: int, on_est
         return _recommended(dataset, prepared, algo_decision, usable, rec, consensus, runners_up, seed, timings)
     cset, scores, judge, best, order = ranked.cset, ranked.scores, ranked.judge, ranked.best, ranked.order
     winner = cset.candidates[best]
-    low, high = judge.bounds(float(scores[order[0]]))
+    low, high = judge.bounds(float(scores[best]), ranked.features[best])
     coverage = (f" (on held-out real datasets it held {judge.coverage:.0%} of the time)"
                 if judge.coverage is not None else "")
     nxt = "; ".join(f"{cset.candidates[i].name} {scores[i]:.2f}" for i in order[1:3])
