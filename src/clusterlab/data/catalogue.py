@@ -135,8 +135,8 @@ def load_bundled(name: str, data_dir: str | os.PathLike | None = None, seed: int
 
 def load(source: str | os.PathLike, *, label: str | None = None, data_dir: str | os.PathLike | None = None,
          sep: str | None = None, seed: int = 0) -> Dataset:
-    """A dataset from a file path (CSV, Parquet, .npy/.npz, IDX, HDF5, image folder or .tar.gz)
-    or from a bundled name."""
+    """A dataset from a file path (CSV, Parquet, .npy/.npz, IDX, HDF5, MATLAB .mat, image folder
+    or .tar.gz) or from a bundled name."""
     path = Path(source)
     if path.exists():
         lower = path.name.lower()
@@ -146,9 +146,13 @@ def load(source: str | os.PathLike, *, label: str | None = None, data_dir: str |
             return read_numpy(path, label=label)
         if lower.endswith((".h5", ".hdf5")):
             return read_hdf5(path)
+        if lower.endswith(".mat"):
+            from .matlab import read_mat
+
+            return read_mat(path, label=label)
         if "idx" in lower and lower.endswith(("ubyte", "ubyte.gz")):
             return read_idx_pair(path, None, path.name)
         return read_table(path, label=label, sep=sep)
-    if path.suffix.lower() in (".csv", ".parquet", ".pq", ".npy", ".npz", ".h5", ".hdf5", ".gz", ".tsv", ".txt"):
+    if path.suffix.lower() in (".csv", ".parquet", ".pq", ".npy", ".npz", ".h5", ".hdf5", ".gz", ".tsv", ".txt", ".mat"):
         raise NotFoundError(f"no such file: {str(source)!r}")
     return load_bundled(str(source), data_dir=data_dir, seed=seed)
