@@ -87,3 +87,20 @@ def test_a_mat_file_without_features_is_a_clear_error(tmp_path):
     (tmp_path / "junk.mat").write_bytes(b"not a mat file at all")
     with pytest.raises(DataError, match="not a readable MATLAB file"):
         load(str(tmp_path / "junk.mat"))
+
+
+def test_a_short_budget_skips_a_backbone_that_would_not_finish_and_says_so(tmp_path, monkeypatch):
+    from clusterlab.data.dataset import Dataset, array_schema
+    from clusterlab.errors import ParameterError
+    from clusterlab.job import auto
+
+    monkeypatch.setenv("CLUSTERLAB_CACHE", str(tmp_path))
+    rng = np.random.default_rng(0)
+    images = np.concatenate([np.full((40, 12, 12), 30), np.full((40, 12, 12), 220)]) + rng.integers(0, 20, (80, 12, 12))
+    images = images.astype(np.uint8)
+    result = auto(Dataset("grey", images, array_schema(images), truth=np.repeat([0, 1], 40)), budget=0.001)
+    chosen = next(d for d in result.decisions if d.step == "representation")
+    assert chosen.choice == "pixels" and "skipped efficientnet_lite0" in chosen.reason
+    assert result.k >= 2 and result.labels.shape == (80,)
+    with pytest.raises(ParameterError, match="budget"):
+        auto(Dataset("grey", images, array_schema(images)), budget=-1)

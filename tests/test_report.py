@@ -76,3 +76,33 @@ def test_mixed_table_report(tmp_path):
     assert any("parsed column 'joined' as dates" in n for n in summary["notes"])
     assert result.external["ari"] == pytest.approx(1.0)
     assert "plan = " in paths["report"].read_text()
+
+
+def test_an_image_folder_goes_through_auto_and_its_report_shows_the_pictures(tmp_path):
+    """`clusterlab auto FOLDER` with no other argument: pretrained features, the head, pictures."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "photos"
+    for name, colour in (("red", (220, 30, 30)), ("blue", (30, 30, 220))):
+        (folder / name).mkdir(parents=True)
+        for i in range(20):
+            pixels = np.clip(np.array(colour) + rng.normal(scale=20, size=(24, 24, 3)), 0, 255).astype(np.uint8)
+            Image.fromarray(pixels).save(folder / name / f"{i}.png")
+    env_cache = tmp_path / "cache"
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "clusterlab.cli", "auto", str(folder), "-o", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "CLUSTERLAB_CACHE": str(env_cache), "COLUMNS": "200"})
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    steps = {d["step"]: d for d in summary["decisions"]}
+    assert {"representation", "k", "algorithm", "model"} <= set(steps)
+    assert summary["external_scores"]["ari"] > 0.9  # the folder names are the truth, used only to score
+    assert list((env_cache / "features").glob("*.npy"))  # the features were cached
+    page = (tmp_path / "out" / "report.html").read_text()
+    assert 'id="pictures"' in page and "Against the truth" in page
+    dom = _render(tmp_path / "out" / "report.html")
+    shown, total = map(int, re.search(r'data-images-ok="(\d+)/(\d+)"', dom).groups())
+    assert total >= 6 and shown == total

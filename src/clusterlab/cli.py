@@ -64,6 +64,12 @@ class _EstimatorProgress:
             self.progress.update(self.task, completed=done, total=total,
                                  description=f"estimating k ({estimate.method}: {estimate.k})")
 
+    def batches(self, done: int, total: int, seconds_left: float) -> None:
+        """A backbone's batches (images), with the time left."""
+        if self.progress:
+            self.progress.update(self.task, completed=done, total=total,
+                                 description=f"image features, about {seconds_left / 60:.1f} min left")
+
     def __exit__(self, *exc):
         if self.progress:
             self.progress.stop()
@@ -94,6 +100,8 @@ def auto(
     runners_up: int = typer.Option(2, "--runners-up", help="How many next-ranked algorithms to fit and compare."),
     view: str = typer.Option("pca", "--view", help="The report's 2-D map: pca, or umap (slower on first use)."),
     report: bool = typer.Option(True, "--report/--no-report", help="Write report.html."),
+    budget: Optional[float] = typer.Option(None, "--budget", help="Images: minutes the whole job may take (a slow "
+                                                                  "backbone is skipped, the head stops early)."),
     seed: int = Seed,
     data_dir: Optional[str] = DataDir,
 ):
@@ -105,10 +113,12 @@ def auto(
         raise ParameterError(f"--view {view!r} is not allowed; choose one of: {', '.join(VIEWS)}")
     if max_k < 2:
         raise ParameterError(f"--max-k must be at least 2 (the smallest number of clusters there is), got {max_k}")
+    if budget is not None and budget <= 0:
+        raise ParameterError(f"--budget must be a positive number of minutes, got {budget}")
     check_output_folder(output)
     with _EstimatorProgress() as progress:
         result = run_auto(source, label=label, data_dir=data_dir, max_k=max_k, seed=seed, missing=missing,
-                          on_estimate=progress, runners_up=runners_up)
+                          on_estimate=progress, runners_up=runners_up, budget=budget, progress=progress.batches)
     with err.status("writing the report ..."):
         paths = write_outputs(result, output, report=report, view=view)
     out.print(f"[bold]{result.dataset.describe()}[/bold]")

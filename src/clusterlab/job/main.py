@@ -17,11 +17,11 @@ from ..errors import DataError, ParameterError
 from ..metrics import balance, external_scores
 from ..prep import input_of
 from ..prep.tidy import tidy
-from . import mixed, numeric
+from . import images, mixed, numeric
 from .result import AutoResult
 
 # One runner per kind of input; each returns an `Outcome`.
-RUNNERS = {"matrix": numeric.run, "table": mixed.run}
+RUNNERS = {"matrix": numeric.run, "table": mixed.run, "image": images.run}
 
 
 def _check_clusterable(dataset: Dataset) -> None:
@@ -39,24 +39,29 @@ def _check_clusterable(dataset: Dataset) -> None:
 
 
 def auto(source: str | Path | Dataset = DEFAULT_DATASET, *, label: str | None = None, data_dir=None,
-         max_k: int = 10, seed: int = 0, missing: str = "impute", on_estimate=None, runners_up: int = 2
-         ) -> AutoResult:
+         max_k: int = 10, seed: int = 0, missing: str = "impute", on_estimate=None, runners_up: int = 2,
+         budget: float | None = None, progress=None) -> AutoResult:
     """Cluster a dataset end to end and return every decision with its reason.
 
-    `on_estimate` follows the k estimators as they finish (see `autok.estimate_k`)."""
+    `on_estimate` follows the k estimators as they finish (see `autok.estimate_k`); images only:
+    `budget` bounds the job in minutes, `progress(done, total, seconds_left)` follows the
+    backbone's batches."""
     from ..report.profiles import cluster_profiles
 
     if runners_up < 0:
         raise ParameterError(f"runners_up must be >= 0, got {runners_up}")
     if max_k < 2:
         raise ParameterError(f"max_k must be at least 2 (the smallest number of clusters there is), got {max_k}")
+    if budget is not None and not budget > 0:
+        raise ParameterError(f"budget must be a positive number of minutes, got {budget}")
     check_seed(seed)
     start = time.perf_counter()
     dataset = source if isinstance(source, Dataset) else load(source, label=label, data_dir=data_dir, seed=seed)
     _check_clusterable(dataset)
     dataset = tidy(dataset)
-    outcome = RUNNERS[input_of(dataset)](dataset, max_k=max_k, seed=seed, missing=missing, runners_up=runners_up,
-                                         on_estimate=on_estimate)
+    options = {"budget": budget, "progress": progress} if dataset.is_image else {}
+    outcome = RUNNERS["image" if dataset.is_image else input_of(dataset)](
+        dataset, max_k=max_k, seed=seed, missing=missing, runners_up=runners_up, on_estimate=on_estimate, **options)
     t = time.perf_counter()
     labels = outcome.labels
     if dataset.is_table:

@@ -55,6 +55,7 @@ class InputSteps:
     label: str | None = None  # the truth column of the training file (ignored when present)
     row_shape: list[int] = field(default_factory=list)  # array: one row's shape (an image's h, w[, c])
     pixels: bool = False  # array: bytes 0..255 scaled to [0, 1]
+    backbone: str | None = None  # images: the pretrained features the rows are read through (deep.backbones)
     categories: dict[str, list[str]] = field(default_factory=dict)  # one-hot levels of each categorical column
     fills: dict[str, object] = field(default_factory=dict)  # the most frequent value of boolean / categorical columns
     gower: dict = field(default_factory=dict)  # names, levels, ordinal levels of a Gower encoding
@@ -99,6 +100,18 @@ class InputSteps:
         return steps
 
     @classmethod
+    def of_images(cls, dataset: Dataset, backbone: str | None, projection) -> "InputSteps":
+        """Images read as pixels in [0, 1] (`backbone` None) or through a backbone's unit-length
+        features, then projected on `projection`'s principal axes."""
+        steps = cls._base(dataset, "matrix")
+        steps.backbone = backbone
+        width = projection.mean_.shape[0]
+        steps.arrays.update({"numeric.fill": np.zeros(width), "numeric.shift": np.zeros(width),
+                             "numeric.scale": np.ones(width), "projection.mean": np.asarray(projection.mean_, np.float64),
+                             "projection.components": np.asarray(projection.components_, np.float64)})
+        return steps
+
+    @classmethod
     def of_gower(cls, dataset: Dataset, encoding: GowerData) -> "InputSteps":
         steps = cls._base(dataset, "table")
         steps.gower = {"numeric": list(encoding.numeric_names), "codes": list(encoding.code_names),
@@ -123,13 +136,14 @@ class InputSteps:
     def to_json(self) -> dict:
         return {"kind": self.kind, "input": self.input, "columns": self.columns, "set_aside": self.set_aside,
                 "dates": self.dates, "label": self.label, "row_shape": self.row_shape, "pixels": self.pixels,
-                "categories": self.categories, "fills": self.fills, "gower": self.gower}
+                "categories": self.categories, "fills": self.fills, "gower": self.gower, "backbone": self.backbone}
 
     @classmethod
     def from_json(cls, data: dict, arrays: dict[str, np.ndarray]) -> "InputSteps":
         return cls(str(data["kind"]), str(data["input"]), list(data["columns"]), list(data["set_aside"]),
                    list(data["dates"]), data.get("label"), [int(v) for v in data["row_shape"]], bool(data["pixels"]),
-                   dict(data["categories"]), dict(data["fills"]), dict(data["gower"]), dict(arrays))
+                   backbone=data.get("backbone"), categories=dict(data["categories"]), fills=dict(data["fills"]),
+                   gower=dict(data["gower"]), arrays=dict(arrays))
 
     # -- new rows -----------------------------------------------------------------------------
     def apply(self, dataset: Dataset) -> Applied:
@@ -223,7 +237,13 @@ class InputSteps:
         if list(features.shape[1:]) != self.row_shape:
             raise DataError(f"the model was fitted on rows of shape {tuple(self.row_shape)}; {dataset.name} holds "
                             f"rows of shape {tuple(features.shape[1:])}")
-        x = _flat(features, self.pixels)
+        if self.backbone is not None:
+            from ..deep.backbones import features as backbone_features
+
+            f = backbone_features(features, self.backbone).astype(np.float64)
+            x = f / np.maximum(np.linalg.norm(f, axis=1, keepdims=True), 1e-12)
+        else:
+            x = _flat(features, self.pixels)
         blank = np.isnan(x)
         x = np.where(blank, self.arrays["numeric.fill"], x)
         x = (x - self.arrays["numeric.shift"]) / self.arrays["numeric.scale"]

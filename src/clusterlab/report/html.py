@@ -74,8 +74,16 @@ def render_report(result, summary: dict, views) -> str:
     if result.autok:
         k_votes = [(e["method"], e["k"], result.autok["weights"].get(e["method"], 0.0), e.get("note") or "")
                    for e in result.autok.get("estimates", [])]
+    pictures, confusion_matrix = [], None
+    if result.dataset.is_image:
+        from .pictures import cluster_pictures, confusion
+
+        pictures = cluster_pictures(result.dataset.features, result.labels, result.confidence)
+        if result.dataset.truth is not None:
+            confusion_matrix = confusion(result.dataset.truth, result.labels, result.dataset.truth_names)
     page = env.from_string(template_text).render(
-        r=result, s=summary, v=views, images=images, scores=scores, k_votes=k_votes,
+        r=result, s=summary, v=views, images=images, scores=scores, k_votes=k_votes, pictures=pictures,
+        confusion=confusion_matrix,
         sizes=[(str(k), int(v)) for k, v in zip(*np.unique(result.labels, return_counts=True))],
         title=f"clusterlab: {html.escape(result.dataset.name)}")
     return page
