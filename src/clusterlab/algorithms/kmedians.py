@@ -67,7 +67,12 @@ class KMedians(ClusterMixin, BaseEstimator):
             run = self._run(x, rng)
             if best is None or run[2] < best[2]:
                 best = run
-        self.cluster_centers_, self.labels_, self.inertia_ = best
+        self.cluster_centers_ = best[0]
+        # The last update moved the medians after the rows were assigned: assign them once more,
+        # so that labels_ is what predict gives for the same rows.
+        d = _l1_to_centres(x, self.cluster_centers_)
+        self.labels_ = d.argmin(axis=1)
+        self.inertia_ = float(d[np.arange(x.shape[0]), self.labels_].sum())
         return self
 
     def predict(self, X):

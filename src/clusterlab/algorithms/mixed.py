@@ -122,7 +122,8 @@ class GowerKMedoids(ClusterMixin, BaseEstimator):
         cost, medoids, to_med = best_per_k[k][:3]
         order = np.argsort(medoids)  # a stable numbering: clusters ordered by their medoid's row
         self.medoid_indices_ = medoids[order]
-        self.labels_ = np.argsort(order)[to_med.argmin(axis=1)].astype(np.int64)
+        # Ties (frequent on categories) go to the first medoid in that numbering, as in predict.
+        self.labels_ = to_med[:, order].argmin(axis=1).astype(np.int64)
         self.n_clusters_ = k
         self.inertia_ = cost
         self.silhouette_ = self.k_scores_[k]

@@ -82,12 +82,13 @@ class FittedModel:
 
 
 def fitted_model(steps: InputSteps, estimator, space, labels: np.ndarray, algorithm: str, seed: int = 0,
-                 **facts) -> FittedModel:
+                 reference: np.ndarray | None = None, **facts) -> FittedModel:
     """The model of a run: `labels` of the training rows as they lie in `space` (the matrix the
-    clustering read, or its Gower encoding), the rule read off `estimator` (None: nearest row)."""
+    clustering read, or its Gower encoding), the rule read off `estimator` (None: nearest row,
+    among the `reference` rows where given)."""
     from .placement import placement_of
 
     labels = np.asarray(labels, dtype=np.int64)
-    placement = placement_of(estimator, space, labels, seed)
+    placement = placement_of(estimator, space, labels, seed, reference)
     k = int(np.unique(labels[labels >= 0]).size)
     return FittedModel(steps, placement, algorithm, k, int(labels.size), {"seed": seed, **facts})

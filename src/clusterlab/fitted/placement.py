@@ -75,8 +75,10 @@ class Placement:
 
 
 # -- reading the rule off a fitted estimator ---------------------------------------------------
-def placement_of(estimator, x, labels: np.ndarray, seed: int = 0) -> Placement:
-    """The rule that places new rows like `estimator` placed the training rows `x`."""
+def placement_of(estimator, x, labels: np.ndarray, seed: int = 0, reference: np.ndarray | None = None
+                 ) -> Placement:
+    """The rule that places new rows like `estimator` placed the training rows `x`; `reference`:
+    the rows whose nearest one labelled the others, where that is how the partition was made."""
     labels = np.asarray(labels, dtype=np.int64)
     inner = getattr(estimator, "model_", None)  # clusterlab's data-driven wrappers hold the fitted estimator
     found = [e for e in (estimator, inner) if e is not None]
@@ -98,7 +100,7 @@ def placement_of(estimator, x, labels: np.ndarray, seed: int = 0) -> Placement:
         best = max(tries, key=lambda p: _agreement(p, x, labels))
         if _agreement(best, x, labels) >= 0.9:
             return _finish(best, x, labels)
-    return _finish(_nearest(x, labels, seed), x, labels)
+    return _finish(_nearest(x, labels, seed, reference), x, labels)
 
 
 def _agreement(p: Placement, x, labels) -> float:
@@ -117,9 +119,12 @@ def _mixture(e) -> Placement:
                      info={"covariance_type": kind})
 
 
-def _nearest(x, labels: np.ndarray, seed: int) -> Placement:
+def _nearest(x, labels: np.ndarray, seed: int, reference: np.ndarray | None = None) -> Placement:
     n = labels.size
-    keep = np.arange(n) if n <= MAX_REFERENCE else np.sort(stratified_subsample(labels, MAX_REFERENCE, seed))
+    if reference is not None:
+        keep = np.sort(np.asarray(reference))
+    else:
+        keep = np.arange(n) if n <= MAX_REFERENCE else np.sort(stratified_subsample(labels, MAX_REFERENCE, seed))
     if hasattr(x, "codes"):
         arrays = _gower_arrays(x.take(keep), "reference")
         metric = "gower"

@@ -22,14 +22,16 @@ from .result import Decision, Outcome
 from .steps import RUNNER_UP_ROWS, compare, estimate_number, k_decision, model_decision, runners_up_decision
 
 
-def saved_model(dataset, prepared, projection, estimator, space, labels, algorithm: str, seed: int, timings: dict):
-    """The model that places new rows, and its outlier flag of the training rows."""
+def saved_model(dataset, prepared, projection, estimator, space, labels, algorithm: str, seed: int, timings: dict,
+                reference=None):
+    """The model that places new rows, and its outlier flag of the training rows; `reference`:
+    the sampled rows a partition was extended from by nearest neighbour."""
     from ..fitted import fitted_model
     from ..prep.saved import InputSteps
 
     t = time.perf_counter()
     model = fitted_model(InputSteps.of_matrix(dataset, prepared.encoding, projection), estimator, space, labels,
-                         algorithm, seed)
+                         algorithm, seed, reference)
     outlier = model.placement.place(space).outlier | (np.asarray(labels) < 0)
     timings["model"] = time.perf_counter() - t
     return model, outlier
@@ -114,7 +116,7 @@ def run(dataset, *, max_k: int, seed: int, missing: str, runners_up: int, on_est
     labels = result.labels
     confidence, kind = assignment_confidence(space, labels, result.estimator)
     model, outlier = saved_model(dataset, prepared, cset.projection, result.estimator, space, labels,
-                                 winner.algorithm, seed, timings)
+                                 winner.algorithm, seed, timings, cset.rows if extended else None)
     decisions.append(model_decision(model))
     recommendation = rec.to_dict() if rec is not None else {}
     recommendation["judge"] = {"candidates": [ranked.row(i) for i in order],

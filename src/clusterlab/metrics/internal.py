@@ -216,3 +216,14 @@ def internal_scores(x, labels, which=("silhouette", "calinski_harabasz", "davies
         fn = INTERNAL[name]
         out[name] = fn(x, labels, seed=seed) if name in ("silhouette", "dunn", "dbcv") else fn(x, labels)
     return out
+
+
+def neighbour_modularity(neighbours: np.ndarray, labels: np.ndarray) -> float:
+    """Modularity of a partition on a k-nearest-neighbour graph (`neighbours`: n x m indices):
+    the share of edges inside clusters less the share expected of clusters of the same sizes
+    drawn at random, sum of squared cluster shares. Scale-free, so it compares partitions made
+    in different spaces of the same rows; 0 for a random partition, below 1."""
+    labels = np.asarray(labels)
+    inside = float((labels[np.asarray(neighbours)] == labels[:, None]).mean())
+    share = np.unique(labels, return_counts=True)[1] / labels.size
+    return inside - float((share ** 2).sum())
