@@ -13,9 +13,11 @@ Chosen on the *training* splits of USPS, Fashion-MNIST and CIFAR-10 (3,000 image
 read only to judge the rule, never by it), before the test sets of results/images.md were run:
 modularity ranked the representations as their 20-NN label agreement does on all three
 (pixels for USPS, features for Fashion and CIFAR) and its best k was 9, 10 and 6 (true 10),
-where the judge of partitions, tried first, said k = 4 on USPS test and 2 on CIFAR-10. `budget` (minutes) bounds the whole job: a backbone whose
-measured speed would not finish within half the budget is skipped, and the head stops early
-when the budget runs out; both are said in the decisions."""
+where the judge of partitions, tried first, said k = 4 on USPS test and 2 on CIFAR-10.
+
+`budget` (minutes) bounds the whole job: a backbone whose measured speed would not finish
+within half the budget is skipped, and the head stops early when the budget runs out; both are
+said in the decisions."""
 
 from __future__ import annotations
 
