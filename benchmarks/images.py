@@ -80,7 +80,11 @@ def report() -> str:
               "Steps in seconds per set (the job's own timings): " + "; ".join(
                   f"{r.dataset}: {r.timings}" for _, r in runs.iterrows()) + ".",
               "", "Highest modularity of each representation and its k: " + "; ".join(
-                  f"{r.dataset}: {r.modularity}" for _, r in runs.iterrows()) + ".", ""]
+                  f"{r.dataset}: {r.modularity}" for _, r in runs.iterrows()) + ".", "",
+              f"A caution on k: `auto`'s default range is k = 2..10, and the chosen representation's modularity "
+              f"peaked at its top, k = 10, on {int((runs.k == 10).sum())} of {len(runs)} sets, so k = 10 here is "
+              "partly the range's end. On the training splits the rule was chosen on, over k = 2..15, its peaks were "
+              "at 9 (USPS pixels), 10 (Fashion-MNIST features) and 6 (CIFAR-10 features).", ""]
     return "\n".join(lines)
 
 
