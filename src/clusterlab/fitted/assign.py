@@ -54,7 +54,12 @@ def assign(model_dir: str | Path, source: str | Path | Dataset, *, label: str | 
     start = time.perf_counter()
     model = FittedModel.load(model_dir)
     dataset = source if isinstance(source, Dataset) else load(source, label=label, data_dir=data_dir)
-    applied = model.steps.apply(dataset)
+    features = None
+    if model.steps.backbone is not None and not dataset.is_table:
+        from ..deep.backbones import features as backbone_features
+
+        features = backbone_features(np.asarray(dataset.features), model.steps.backbone)
+    applied = model.steps.apply(dataset, features)
     placed = model.placement.place(applied.data)
     return Assignment(placed.labels, placed.confidence, placed.outlier | (placed.labels < 0), model,
                       applied.unseen, applied.imputed, time.perf_counter() - start, dataset.name)

@@ -54,6 +54,7 @@ class Placement:
     arrays: dict[str, np.ndarray] = field(repr=False)
     agreement: float = 1.0  # share of training rows the rule gives back their label
     info: dict = field(default_factory=dict)
+    training: Placed | None = field(default=None, repr=False)  # the training rows as placed (not saved)
 
     def to_json(self) -> dict:
         return {"rule": self.rule, "metric": self.metric, "agreement": self.agreement, "outlier_rule": FENCE
@@ -158,8 +159,9 @@ def _finish(p: Placement, x, labels: np.ndarray) -> Placement:
             if values.size >= MIN_FENCE_ROWS:
                 fences[j] = _fence(values)
     p.arrays["fences"] = np.maximum(fences, 1e-12)
-    placed = p.place(x)
-    p.agreement = float(np.mean(placed.labels == labels))
+    # A nearest-row rule measures a training row against the others, a new row against all.
+    p.training = _place(p, x, None if p.rule == "nearest" else raw)
+    p.agreement = float(np.mean(p.training.labels == labels))
     return p
 
 
@@ -181,10 +183,9 @@ class _Raw:
 
 
 def _pairwise(a: np.ndarray, b: np.ndarray, metric: str) -> np.ndarray:
-    if metric == "l1":
-        return np.abs(a[:, None, :] - b[None]).sum(axis=2)
-    squared = (a * a).sum(axis=1)[:, None] - 2 * a @ b.T + (b * b).sum(axis=1)[None]
-    return np.sqrt(np.maximum(squared, 0.0))
+    from sklearn.metrics import pairwise_distances
+
+    return pairwise_distances(a, b, metric="manhattan" if metric == "l1" else "euclidean")
 
 
 def _centre_labels(p: Placement, x) -> np.ndarray:
@@ -201,10 +202,8 @@ def _distances(p: Placement, x, training: bool = False) -> _Raw:
         from ..prep.gower import gower_matrix
 
         medoids = _gower_like(x, a, "medoid")
-        d = np.asarray(gower_matrix(x, medoids), dtype=np.float64)
-        if np.isnan(d).any():
-            raise DataError("some rows share no observed column with a medoid, so their Gower distance is "
-                            "undefined; fill in more of those rows")
+        # A row that shares no observed column with a medoid is as far from it as Gower allows.
+        d = np.nan_to_num(np.asarray(gower_matrix(x, medoids), dtype=np.float64), nan=1.0)
         return _Raw(d.argmin(axis=1), d.min(axis=1), d)
     x = np.asarray(x, dtype=np.float64)
     ids, of = a.get("cluster_ids"), a["centre_labels"]
@@ -284,9 +283,9 @@ def _margin(per: np.ndarray, labels: np.ndarray, ids: np.ndarray) -> np.ndarray:
     return np.where(labels >= 0, m, np.nan)
 
 
-def _place(p: Placement, x) -> Placed:
+def _place(p: Placement, x, raw: _Raw | None = None) -> Placed:
     a = p.arrays
-    raw = _distances(p, x)
+    raw = _distances(p, x) if raw is None else raw
     ids, fences = a["cluster_ids"], a["fences"]
     labels = raw.labels
     if p.rule == "mixture":
@@ -298,8 +297,12 @@ def _place(p: Placement, x) -> Placed:
         score = np.where(labels >= 0, score, np.inf)
     else:
         score = (raw.per_cluster / fences[None]).min(axis=1)
-    if p.metric == "gower":
-        confidence = _margin(raw.per_cluster, labels, ids)
+    if p.rule == "medoids":  # the medoid silhouette, as the mixed job states it
+        from ..algorithms.mixed import medoid_silhouette
+
+        confidence = medoid_silhouette(raw.per_cluster)[1]
+    elif p.metric == "gower":  # nearest Gower row: no centres to measure a margin against
+        confidence = np.full(len(labels), np.nan)
     else:
         per = np.vstack([_pairwise(np.asarray(x, np.float64)[s:s + CHUNK], a["cluster_means"], "euclidean")
                          for s in range(0, len(labels), CHUNK)]) if ids.size else np.zeros((len(labels), 0))

@@ -61,18 +61,12 @@ def _components(x: np.ndarray, seed: int):
     return pca, pca.transform(x)
 
 
-def _unit(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-
-
 def representations(images: np.ndarray, seed: int, budget_s: float | None, progress=None) -> tuple[dict, list[str]]:
     """name -> (features for the head, their principal components, fitted PCA); and what was skipped."""
     from ..deep.backbones import BACKBONES, features
+    from ..prep.encode import pixel_rows, unit_rows
 
-    flat = images.reshape(len(images), -1).astype(np.float64)
-    flat = flat / 255.0 if images.dtype == np.uint8 else flat
-    pca, z = _components(flat, seed)
+    pca, z = _components(pixel_rows(images), seed)
     out = {"pixels": (z, z, pca)}
     skipped = []
     for name, spec in BACKBONES.items():
@@ -85,8 +79,7 @@ def representations(images: np.ndarray, seed: int, budget_s: float | None, progr
                                f"over half the budget")
                 continue
         f = features(images, name, progress=progress)
-        unit = _unit(f)
-        pca_f, zf = _components(unit, seed)
+        pca_f, zf = _components(unit_rows(f), seed)
         out[name] = (f, zf, pca_f)
     return out, skipped
 
@@ -142,7 +135,7 @@ def run(dataset, *, max_k: int, seed: int, missing: str, runners_up: int, on_est
     t = time.perf_counter()
     steps = InputSteps.of_images(dataset, None if chosen == "pixels" else chosen, pca)
     model = fitted_model(steps, None, z, labels, "clustering head", seed)
-    outlier = model.placement.place(z).outlier
+    outlier = model.placement.training.outlier
     timings["model"] = time.perf_counter() - t
     decisions.append(model_decision(model))
     return Outcome(labels=labels, algorithm="clustering head", k=int(np.unique(labels).size), decisions=decisions,

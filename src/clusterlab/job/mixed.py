@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 
 from ..algorithms import DEFAULTS, fit_predict, names
-from ..algorithms.mixed import medoid_silhouette
 from ..errors import ClusterlabError
 from ..prep import encode, gower_matrix, prepare
 from ..sampling import subsample
@@ -64,10 +62,10 @@ def run(dataset, *, max_k: int, seed: int, missing: str, runners_up: int, on_est
     internal = {"silhouette_gower": candidates[0]["silhouette"]}
     t = time.perf_counter()
     fitted = fitted_model(InputSteps.of_gower(dataset, data), result.estimator, data, labels, algorithm, seed)
-    outlier = fitted.placement.place(data).outlier | (labels < 0)
+    outlier = fitted.placement.training.outlier | (labels < 0)
     timings["model"] = time.perf_counter() - t
     decisions.append(model_decision(fitted))
-    confidence = medoid_silhouette(np.nan_to_num(gower_matrix(data, model.medoids_), nan=1.0))[1]
+    confidence = fitted.placement.training.confidence  # the medoid silhouette, from the placement's distances
     # The report's map and the profiles need a vector space: standardised numbers, one-hot categories.
     space = encode(dataset, missing="impute").matrix
     return Outcome(labels=labels, algorithm=algorithm, k=k, decisions=decisions, internal=internal,

@@ -32,7 +32,7 @@ def saved_model(dataset, prepared, projection, estimator, space, labels, algorit
     t = time.perf_counter()
     model = fitted_model(InputSteps.of_matrix(dataset, prepared.encoding, projection), estimator, space, labels,
                          algorithm, seed, reference)
-    outlier = model.placement.place(space).outlier | (np.asarray(labels) < 0)
+    outlier = model.placement.training.outlier | (np.asarray(labels) < 0)
     timings["model"] = time.perf_counter() - t
     return model, outlier
 

@@ -63,6 +63,19 @@ class Encoding:
         return np.asarray(self.transformer.transform(frame), dtype=np.float64)
 
 
+def pixel_rows(images) -> np.ndarray:
+    """Images (n, h, w[, c]) as rows of float64 pixels, bytes scaled to [0, 1]."""
+    x = np.asarray(images)
+    flat = x.reshape(len(x), -1).astype(np.float64)
+    return flat / 255.0 if x.dtype == np.uint8 else flat
+
+
+def unit_rows(x, dtype=np.float64) -> np.ndarray:
+    """Rows scaled to length 1 (rows of zeros stay zeros)."""
+    x = np.asarray(x, dtype=dtype)
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12).astype(dtype)
+
+
 def _missing_message(dataset: Dataset) -> str:
     cols = [c for c in dataset.schema.columns if c.n_missing]
     listed = ", ".join(f"{c.name!r} ({c.n_missing})" for c in cols[:5]) + (" ..." if len(cols) > 5 else "")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..data.dataset import Dataset
 from ..errors import DataError, ParameterError
-from .encode import Encoding
+from .encode import Encoding, pixel_rows, unit_rows
 from .gower import UNSEEN, GowerData, encode_like
 
 
@@ -86,7 +86,7 @@ class InputSteps:
                                     for c, cats in zip(schema.categorical, coder.categories_)}
                 steps.fills = {c: category_text(v) for c, v in zip(schema.categorical, imputer.statistics_)}
         else:
-            flat = _flat(dataset.features, steps.pixels)
+            flat = pixel_rows(dataset.features) if steps.pixels else _rows(dataset.features)
             with np.errstate(all="ignore"):
                 fill = np.nanmedian(flat, axis=0) if np.isnan(flat).any() else np.zeros(flat.shape[1])
             arrays["numeric.fill"] = np.nan_to_num(fill)
@@ -146,10 +146,12 @@ class InputSteps:
                    gower=dict(data["gower"]), arrays=dict(arrays))
 
     # -- new rows -----------------------------------------------------------------------------
-    def apply(self, dataset: Dataset) -> Applied:
-        """`dataset` (read as `auto` reads it, not tidied) under these steps."""
+    def apply(self, dataset: Dataset, features: np.ndarray | None = None) -> Applied:
+        """`dataset` (read as `auto` reads it, not tidied) under these steps; images read through a
+        backbone come with that backbone's `features` of them (the caller runs the network, which
+        lives in a layer above this one)."""
         if self.kind == "array":
-            return self._apply_array(dataset)
+            return self._apply_array(dataset, features)
         frame = self._checked_frame(dataset)
         if self.input == "table":
             return self._apply_gower(frame)
@@ -229,7 +231,7 @@ class InputSteps:
         x = np.hstack(blocks) if blocks else np.zeros((len(frame), 0))
         return Applied(self._project(x), unseen, imputed)
 
-    def _apply_array(self, dataset: Dataset) -> Applied:
+    def _apply_array(self, dataset: Dataset, backbone_features: np.ndarray | None) -> Applied:
         if dataset.is_table:
             raise DataError(f"the model was fitted on an array of rows of shape {tuple(self.row_shape)}; "
                             f"{dataset.name} is a table")
@@ -238,12 +240,12 @@ class InputSteps:
             raise DataError(f"the model was fitted on rows of shape {tuple(self.row_shape)}; {dataset.name} holds "
                             f"rows of shape {tuple(features.shape[1:])}")
         if self.backbone is not None:
-            from ..deep.backbones import features as backbone_features
-
-            f = backbone_features(features, self.backbone).astype(np.float64)
-            x = f / np.maximum(np.linalg.norm(f, axis=1, keepdims=True), 1e-12)
+            if backbone_features is None or len(backbone_features) != len(features):
+                raise ParameterError(f"these steps read images through the backbone {self.backbone}: pass its "
+                                     "features of the same images")
+            x = unit_rows(backbone_features)
         else:
-            x = _flat(features, self.pixels)
+            x = pixel_rows(features) if self.pixels else _rows(features)
         blank = np.isnan(x)
         x = np.where(blank, self.arrays["numeric.fill"], x)
         x = (x - self.arrays["numeric.shift"]) / self.arrays["numeric.scale"]
@@ -271,9 +273,8 @@ class InputSteps:
         return Applied(encoded, unseen, 0)
 
 
-def _flat(features, pixels: bool) -> np.ndarray:
-    x = np.asarray(features).reshape(len(features), -1)
-    return x.astype(np.float64) / 255.0 if pixels else x.astype(np.float64)
+def _rows(features) -> np.ndarray:
+    return np.asarray(features).reshape(len(features), -1).astype(np.float64)
 
 
 def _affine(scaler, width: int) -> tuple[np.ndarray, np.ndarray]:
