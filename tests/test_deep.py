@@ -51,6 +51,10 @@ def test_every_method_trains_a_step_or_two(name, images):
         extra["refine_epochs"] = 1
     if name == "and":
         extra.update(max_round=2, max_epoch=1, autok_consensus_methods=["silhouette"], autok_max_k=5)
+    if name == "backbone":  # a frozen pretrained network: only the head's options are its own
+        m = make_method(name, n_clusters=3, head_epochs=2, self_label_epochs=1, n_neighbors=5, batch_size=16)
+        assert m.fit_predict(x).shape == (60,) and m.transform(x).shape == (60, 1280)
+        return
     if name == "patch_kmeans":  # it trains no network, so the network's options are not its own
         m = make_method(name, n_clusters=3, atoms=8, patch=4, n_patches=500, dims=4, batch_size=16)
         assert m.fit_predict(x).shape == (60,) and m.transform(x).shape == (60, 4)
@@ -350,3 +354,51 @@ def test_patch_kmeans_refuses_network_options_and_impossible_sizes(images):
         make_method("patch_kmeans", n_clusters=2, atoms=8, patch=4, n_patches=500, dims=10).fit(x)
     with pytest.raises(ParameterError, match="patch must be between"):
         make_method("patch_kmeans", patch=12).fit(x)
+
+
+def _backbone_config(path, tmp_path, *more):
+    return load_config(None, ["method=backbone", f"data.source={path}", "data.label=y", "model.n_clusters=3",
+                              "model.n_neighbors=5", "model.head_epochs=3", "model.self_label_epochs=2",
+                              "model.batch_size=16", f"run.out={tmp_path}", *more])
+
+
+def test_backbone_head_in_the_session_runner_resumes_to_the_same_state(images_file, tmp_path, monkeypatch):
+    monkeypatch.setenv("CLUSTERLAB_CACHE", str(tmp_path / "cache"))
+    straight = Session.new(_backbone_config(images_file, tmp_path, "run.name=straight"))
+    a = straight.run()
+    assert a["epochs"] == 5 and a["ari"] > 0.9  # three shapes the pretrained features tell apart
+    killed = Session.new(_backbone_config(images_file, tmp_path, "run.name=killed"))
+
+    def kill_after_step_4(record, total):
+        if record["step"] == 4:  # in the self-labelling phase, after the best head was taken
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        killed.run(progress=kill_after_step_4)
+    b = Session.open(killed.folder).run(resume=True)
+    assert b["cluster_sizes"] == a["cluster_sizes"] and b["ari"] == pytest.approx(a["ari"])
+    from safetensors.torch import load_file
+    wa = load_file(str(straight.folder / "checkpoint" / "weights.safetensors"))
+    wb = load_file(str(killed.folder / "checkpoint" / "weights.safetensors"))
+    assert all(torch.allclose(wa[k], wb[k], atol=1e-6) for k in wa)
+    assert Session.open(straight.folder).run(test_only=True)["ari"] == pytest.approx(a["ari"])
+
+
+@pytest.mark.parametrize("clusterer", ["kmeans", "mixture", "spectral"])
+def test_backbone_baselines_cluster_the_features_and_predict_new_images(images, clusterer, tmp_path, monkeypatch):
+    from sklearn.metrics import adjusted_rand_score
+
+    monkeypatch.setenv("CLUSTERLAB_CACHE", str(tmp_path))
+    x, y = images
+    m = make_method("backbone", n_clusters=3, clusterer=clusterer, n_neighbors=5).fit(x)
+    assert adjusted_rand_score(y, m.epoch_labels) > 0.9
+    assert adjusted_rand_score(y, m.predict(x[::-1])[::-1]) > 0.9  # the stored rule, on the images given anew
+
+
+def test_backbone_names_its_allowed_clusterers_and_backbones():
+    with pytest.raises(ParameterError, match="head, kmeans, mixture, spectral"):
+        make_method("backbone", clusterer="dbscan")
+    with pytest.raises(NotFoundError, match="efficientnet_lite0"):
+        make_method("backbone", backbone="resnet50")
+    with pytest.raises(ParameterError, match="no option net"):
+        make_method("backbone", net="mlp")

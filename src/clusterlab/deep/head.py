@@ -41,6 +41,74 @@ def mine_neighbours(x: np.ndarray, k: int, block: int = 2048) -> np.ndarray:
     return out
 
 
+def scan_epoch(heads, optimiser, data, neighbours, rng, *, n_heads: int, n_clusters: int, entropy_weight: float,
+               batch_size: int):
+    """One SCAN epoch over `n_heads` heads side by side (`heads`: one linear layer of
+    n_clusters x n_heads outputs): each row and one of its mined neighbours, drawn from `rng`,
+    pulled into the same cluster, the entropy of the mean prediction pushed up. The epoch's
+    loss per head (a tensor)."""
+    import torch
+
+    n = data.shape[0]
+
+    def probs(logits):
+        return logits.view(len(logits), n_heads, n_clusters).softmax(dim=2)
+
+    losses = torch.zeros(n_heads)
+    for batch in torch.from_numpy(rng.permutation(n)).split(batch_size):
+        pick = neighbours[batch, torch.from_numpy(rng.integers(0, neighbours.shape[1], len(batch)))]
+        anchor = probs(heads(data[batch]))
+        near = probs(heads(data[pick]))
+        consistency = -torch.log((anchor * near).sum(dim=2).clamp_min(1e-8)).mean(dim=0)  # per head
+        mean = anchor.mean(dim=0)
+        entropy = -(mean * torch.log(mean.clamp_min(1e-8))).sum(dim=1)
+        loss = consistency - entropy_weight * entropy
+        optimiser.zero_grad()
+        loss.sum().backward()
+        optimiser.step()
+        losses += loss.detach().cpu() * len(batch) / n
+    return losses
+
+
+def best_head(heads, losses, n_clusters: int):
+    """The head of lowest SCAN loss, as a linear layer of its own."""
+    import torch
+
+    best = int(torch.argmin(losses))
+    head = torch.nn.Linear(heads.in_features, n_clusters).to(heads.weight.device)
+    with torch.no_grad():
+        rows = slice(best * n_clusters, (best + 1) * n_clusters)
+        head.weight.copy_(heads.weight[rows])
+        head.bias.copy_(heads.bias[rows])
+    return head
+
+
+def self_label_epoch(head, optimiser, data, rng, *, n_clusters: int, threshold: float, batch_size: int
+                     ) -> tuple[float, bool]:
+    """One self-labelling epoch: rows the head assigns with probability above `threshold` teach
+    it their cluster by cross-entropy weighted against the clusters' sizes, on inputs with dropout
+    noise. (share of confident rows, whether it trained: not when fewer rows than clusters are sure)."""
+    import torch
+
+    with torch.no_grad():
+        probs = head(data).softmax(dim=1)
+    confidence, target = probs.max(dim=1)
+    sure = torch.nonzero(confidence > threshold).flatten()
+    share = float(len(sure)) / len(data)
+    if len(sure) < n_clusters:
+        return share, False
+    counts = torch.bincount(target[sure], minlength=n_clusters).float()
+    weight = torch.where(counts > 0, counts.sum() / (n_clusters * counts.clamp_min(1)), 0.0)
+    order = sure[torch.from_numpy(rng.permutation(len(sure)))]
+    for batch in order.split(batch_size):
+        noisy = torch.nn.functional.dropout(data[batch], p=0.25, training=True)
+        loss = torch.nn.functional.cross_entropy(head(noisy), target[batch], weight=weight)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+    return share, True
+
+
 class FeatureHead:
     def __init__(self, n_clusters: int = 10, n_neighbors: int = 20, entropy_weight: float = 5.0, epochs: int = 60,
                  self_label_epochs: int = 20, threshold: float = 0.99, n_heads: int = 5, batch_size: int = 256,
@@ -73,39 +141,21 @@ class FeatureHead:
         optimiser = torch.optim.Adam(heads.parameters(), lr=self.lr, weight_decay=1e-4)
         self.stopped_early_ = False
         self.history_ = []
-        for epoch in range(self.epochs):
-            losses = torch.zeros(self.n_heads)
-            for batch in torch.from_numpy(rng.permutation(n)).split(self.batch_size):
-                pick = neighbours[batch, torch.from_numpy(rng.integers(0, self.n_neighbors, len(batch)))]
-                anchor = self._probs(heads(data[batch]))
-                near = self._probs(heads(data[pick]))
-                consistency = -torch.log((anchor * near).sum(dim=2).clamp_min(1e-8)).mean(dim=0)  # per head
-                mean = anchor.mean(dim=0)
-                entropy = -(mean * torch.log(mean.clamp_min(1e-8))).sum(dim=1)
-                loss = consistency - self.entropy_weight * entropy
-                optimiser.zero_grad()
-                loss.sum().backward()
-                optimiser.step()
-                losses += loss.detach().cpu() * len(batch) / n
+        for _ in range(self.epochs):
+            losses = scan_epoch(heads, optimiser, data, neighbours, rng, n_heads=self.n_heads,
+                                n_clusters=self.n_clusters, entropy_weight=self.entropy_weight,
+                                batch_size=self.batch_size)
             self.history_.append(losses.tolist())
             if self._out_of_time(start):
                 break
-        best = int(torch.argmin(losses))
         self.scan_losses_ = losses.tolist()
-        self.best_head_ = best
-        head = torch.nn.Linear(x.shape[1], self.n_clusters).to(self.device)
-        with torch.no_grad():
-            rows = slice(best * self.n_clusters, (best + 1) * self.n_clusters)
-            head.weight.copy_(heads.weight[rows])
-            head.bias.copy_(heads.bias[rows])
+        self.best_head_ = int(torch.argmin(losses))
+        head = best_head(heads, losses, self.n_clusters)
         self.self_labelled_ = self._self_label(head, data, rng, start)
         self.head_ = head.cpu()
         self.labels_ = self.predict(X)
         self.seconds_ = time.perf_counter() - start
         return self
-
-    def _probs(self, logits):
-        return logits.view(len(logits), self.n_heads, self.n_clusters).softmax(dim=2)
 
     def _out_of_time(self, start: float) -> bool:
         if self.time_limit is not None and time.perf_counter() - start > self.time_limit:
@@ -122,22 +172,10 @@ class FeatureHead:
         for _ in range(self.self_label_epochs):
             if self._out_of_time(start):
                 break
-            with torch.no_grad():
-                probs = head(data).softmax(dim=1)
-            confidence, target = probs.max(dim=1)
-            sure = torch.nonzero(confidence > self.threshold).flatten()
-            share = float(len(sure)) / len(data)
-            if len(sure) < self.n_clusters:
+            share, trained = self_label_epoch(head, optimiser, data, rng, n_clusters=self.n_clusters,
+                                              threshold=self.threshold, batch_size=self.batch_size)
+            if not trained:
                 break
-            counts = torch.bincount(target[sure], minlength=self.n_clusters).float()
-            weight = torch.where(counts > 0, counts.sum() / (self.n_clusters * counts.clamp_min(1)), 0.0)
-            order = sure[torch.from_numpy(rng.permutation(len(sure)))]
-            for batch in order.split(self.batch_size):
-                noisy = torch.nn.functional.dropout(data[batch], p=0.25, training=True)
-                loss = torch.nn.functional.cross_entropy(head(noisy), target[batch], weight=weight)
-                optimiser.zero_grad()
-                loss.backward()
-                optimiser.step()
         return share
 
     def predict_proba(self, X) -> np.ndarray:

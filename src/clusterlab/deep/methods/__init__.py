@@ -12,13 +12,14 @@ from ...errors import ParameterError
 from .ae_kmeans import AEKMeans
 from .and_method import AND
 from .atc import ATCDeepEntropy
+from .backbone import BackboneClusterer
 from .base import DeepClusterer, Phase, as_images
 from .dec import DEC, IDEC
 from .n2d import N2D
 from .patch_kmeans import PatchKMeans
 
 METHODS: dict[str, type[DeepClusterer]] = {m.name: m for m in (AEKMeans, DEC, IDEC, ATCDeepEntropy, N2D, AND,
-                                                                   PatchKMeans)}
+                                                                   PatchKMeans, BackboneClusterer)}
 
 
 def options_of(name: str) -> set[str]:
