@@ -136,6 +136,8 @@ def test_images_round_trip(tmp_path):
     images = np.clip(np.repeat(base, 30, axis=0) + rng.normal(scale=12, size=(90, 8, 8)), 0, 255).astype(np.uint8)
     np.savez(tmp_path / "imgs.npz", x=images)
     out = _auto(tmp_path, tmp_path / "imgs.npz")
+    steps = FittedModel.load(out).steps
+    assert steps.backbone == "autoencoder" and steps.encoder["net"] == "mlp"  # the pixels won: read through codes
     result = assign(out, tmp_path / "imgs.npz")
     np.testing.assert_array_equal(result.labels, pd.read_csv(out / "labels.csv").cluster)
     np.savez(tmp_path / "wrong.npz", x=images[:, :4])

@@ -64,11 +64,11 @@ class _EstimatorProgress:
             self.progress.update(self.task, completed=done, total=total,
                                  description=f"estimating k ({estimate.method}: {estimate.k})")
 
-    def batches(self, done: int, total: int, seconds_left: float) -> None:
-        """A backbone's batches (images), with the time left."""
+    def batches(self, done: int, total: int, seconds_left: float, what: str = "image features") -> None:
+        """A long step's batches or epochs (a backbone's images, an autoencoder's epochs), with the time left."""
         if self.progress:
             self.progress.update(self.task, completed=done, total=total,
-                                 description=f"image features, about {seconds_left / 60:.1f} min left")
+                                 description=f"{what}, about {seconds_left / 60:.1f} min left")
 
     def __exit__(self, *exc):
         if self.progress:
@@ -95,7 +95,8 @@ def auto(
                                 help="Folder for labels.csv, summary.json, report.html and the model "
                                      "`clusterlab assign` reads."),
     label: Optional[str] = Label,
-    max_k: int = typer.Option(10, "--max-k", help="Largest number of clusters considered."),
+    max_k: Optional[int] = typer.Option(None, "--max-k", help="Largest number of clusters considered (default "
+                                                               "10; 15 for images)."),
     missing: str = typer.Option("impute", "--missing", help="Missing cells: impute (default here), drop or error."),
     runners_up: int = typer.Option(2, "--runners-up", help="How many next-ranked algorithms to fit and compare."),
     view: str = typer.Option("pca", "--view", help="The report's 2-D map: pca, or umap (slower on first use)."),
@@ -111,7 +112,7 @@ def auto(
 
     if view not in VIEWS:
         raise ParameterError(f"--view {view!r} is not allowed; choose one of: {', '.join(VIEWS)}")
-    if max_k < 2:
+    if max_k is not None and max_k < 2:
         raise ParameterError(f"--max-k must be at least 2 (the smallest number of clusters there is), got {max_k}")
     if budget is not None and budget <= 0:
         raise ParameterError(f"--budget must be a positive number of minutes, got {budget}")

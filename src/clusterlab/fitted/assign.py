@@ -55,11 +55,37 @@ def assign(model_dir: str | Path, source: str | Path | Dataset, *, label: str | 
     model = FittedModel.load(model_dir)
     dataset = source if isinstance(source, Dataset) else load(source, label=label, data_dir=data_dir)
     features = None
-    if model.steps.backbone is not None and not dataset.is_table:
-        from ..deep.backbones import features as backbone_features
+    if model.steps.kind == "array" and model.steps.backbone is not None:
+        rows = model.steps.check_array(dataset)
+        if model.steps.encoder:
+            features = encoder_codes(model.steps, rows)
+        else:
+            from ..deep.backbones import features as backbone_features
 
-        features = backbone_features(np.asarray(dataset.features), model.steps.backbone)
+            features = backbone_features(rows, model.steps.backbone)
     applied = model.steps.apply(dataset, features)
     placed = model.placement.place(applied.data)
     return Assignment(placed.labels, placed.confidence, placed.outlier | (placed.labels < 0), model,
                       applied.unseen, applied.imputed, time.perf_counter() - start, dataset.name)
+
+
+def encoder_codes(steps, images: np.ndarray) -> np.ndarray:
+    """The codes of `images` under the encoder a run trained (saved in its input steps)."""
+    import torch
+
+    from ..deep.methods import as_images
+    from ..deep.nets import build_autoencoder
+    from ..errors import DataError
+
+    spec = steps.encoder
+    net = build_autoencoder(spec["net"], tuple(spec["shape"]), int(spec["latent"])).encoder
+    weights = {k[8:]: torch.from_numpy(np.ascontiguousarray(v)) for k, v in steps.arrays.items()
+               if k.startswith("encoder.")}
+    try:
+        net.load_state_dict(weights)
+    except (RuntimeError, KeyError) as exc:
+        raise DataError(f"the saved encoder does not fit its own description: {str(exc).splitlines()[0][:200]}") from None
+    data = as_images(images, tuple(spec["shape"]))
+    net.eval()
+    with torch.no_grad():
+        return torch.cat([net(data[i:i + 1024]) for i in range(0, len(data), 1024)]).numpy()

@@ -56,6 +56,8 @@ class InputSteps:
     row_shape: list[int] = field(default_factory=list)  # array: one row's shape (an image's h, w[, c])
     pixels: bool = False  # array: bytes 0..255 scaled to [0, 1]
     backbone: str | None = None  # images: the pretrained features the rows are read through (deep.backbones)
+    encoder: dict = field(default_factory=dict)  # images: net, latent, shape of a trained encoder (backbone
+    # "autoencoder"), its weights in arrays["encoder.*"]; its codes are read as they are, not scaled to unit length
     categories: dict[str, list[str]] = field(default_factory=dict)  # one-hot levels of each categorical column
     fills: dict[str, object] = field(default_factory=dict)  # the most frequent value of boolean / categorical columns
     gower: dict = field(default_factory=dict)  # names, levels, ordinal levels of a Gower encoding
@@ -100,11 +102,16 @@ class InputSteps:
         return steps
 
     @classmethod
-    def of_images(cls, dataset: Dataset, backbone: str | None, projection) -> "InputSteps":
-        """Images read as pixels in [0, 1] (`backbone` None) or through a backbone's unit-length
-        features, then projected on `projection`'s principal axes."""
+    def of_images(cls, dataset: Dataset, backbone: str | None, projection, encoder: dict | None = None
+                  ) -> "InputSteps":
+        """Images read as pixels in [0, 1] (`backbone` None), through a backbone's unit-length
+        features, or through the codes of a trained `encoder` ({"net", "latent", "shape",
+        "weights"}), then projected on `projection`'s principal axes."""
         steps = cls._base(dataset, "matrix")
         steps.backbone = backbone
+        if encoder:
+            steps.encoder = {key: encoder[key] for key in ("net", "latent", "shape")}
+            steps.arrays.update({f"encoder.{name}": np.asarray(w) for name, w in encoder["weights"].items()})
         width = projection.mean_.shape[0]
         steps.arrays.update({"numeric.fill": np.zeros(width), "numeric.shift": np.zeros(width),
                              "numeric.scale": np.ones(width), "projection.mean": np.asarray(projection.mean_, np.float64),
@@ -136,14 +143,15 @@ class InputSteps:
     def to_json(self) -> dict:
         return {"kind": self.kind, "input": self.input, "columns": self.columns, "set_aside": self.set_aside,
                 "dates": self.dates, "label": self.label, "row_shape": self.row_shape, "pixels": self.pixels,
-                "categories": self.categories, "fills": self.fills, "gower": self.gower, "backbone": self.backbone}
+                "categories": self.categories, "fills": self.fills, "gower": self.gower, "backbone": self.backbone,
+                "encoder": self.encoder}
 
     @classmethod
     def from_json(cls, data: dict, arrays: dict[str, np.ndarray]) -> "InputSteps":
         return cls(str(data["kind"]), str(data["input"]), list(data["columns"]), list(data["set_aside"]),
                    list(data["dates"]), data.get("label"), [int(v) for v in data["row_shape"]], bool(data["pixels"]),
                    backbone=data.get("backbone"), categories=dict(data["categories"]), fills=dict(data["fills"]),
-                   gower=dict(data["gower"]), arrays=dict(arrays))
+                   gower=dict(data["gower"]), encoder=dict(data.get("encoder") or {}), arrays=dict(arrays))
 
     # -- new rows -----------------------------------------------------------------------------
     def apply(self, dataset: Dataset, features: np.ndarray | None = None) -> Applied:
@@ -231,7 +239,9 @@ class InputSteps:
         x = np.hstack(blocks) if blocks else np.zeros((len(frame), 0))
         return Applied(self._project(x), unseen, imputed)
 
-    def _apply_array(self, dataset: Dataset, backbone_features: np.ndarray | None) -> Applied:
+    def check_array(self, dataset: Dataset) -> np.ndarray:
+        """`dataset`'s rows, when they are the array rows these steps were fitted on (a clear error
+        if not); called before any network reads them."""
         if dataset.is_table:
             raise DataError(f"the model was fitted on an array of rows of shape {tuple(self.row_shape)}; "
                             f"{dataset.name} is a table")
@@ -239,11 +249,15 @@ class InputSteps:
         if list(features.shape[1:]) != self.row_shape:
             raise DataError(f"the model was fitted on rows of shape {tuple(self.row_shape)}; {dataset.name} holds "
                             f"rows of shape {tuple(features.shape[1:])}")
+        return features
+
+    def _apply_array(self, dataset: Dataset, backbone_features: np.ndarray | None) -> Applied:
+        features = self.check_array(dataset)
         if self.backbone is not None:
             if backbone_features is None or len(backbone_features) != len(features):
-                raise ParameterError(f"these steps read images through the backbone {self.backbone}: pass its "
-                                     "features of the same images")
-            x = unit_rows(backbone_features)
+                raise ParameterError(f"these steps read images through the {self.backbone} {'codes' if self.encoder else 'backbone'}: "
+                                     "pass its features of the same images")
+            x = np.asarray(backbone_features, np.float64) if self.encoder else unit_rows(backbone_features)
         else:
             x = pixel_rows(features) if self.pixels else _rows(features)
         blank = np.isnan(x)
