@@ -103,6 +103,7 @@ def test_an_image_folder_goes_through_auto_and_its_report_shows_the_pictures(tmp
     assert list((env_cache / "features").glob("*.npy"))  # the features were cached
     page = (tmp_path / "out" / "report.html").read_text()
     assert 'id="pictures"' in page and "Against the truth" in page
+    assert 'alt="2-D map of the images"' in page  # the map drawn with the images as its points
     dom = _render(tmp_path / "out" / "report.html")
     shown, total = map(int, re.search(r'data-images-ok="(\d+)/(\d+)"', dom).groups())
     assert total >= 6 and shown == total

@@ -74,16 +74,20 @@ def render_report(result, summary: dict, views) -> str:
     if result.autok:
         k_votes = [(e["method"], e["k"], result.autok["weights"].get(e["method"], 0.0), e.get("note") or "")
                    for e in result.autok.get("estimates", [])]
-    pictures, confusion_matrix = [], None
+    pictures, confusion_matrix, image_map = [], None, None
     if result.dataset.is_image:
-        from .pictures import cluster_pictures, confusion
+        from .pictures import cluster_pictures, confusion, thumbnail_map
 
         pictures = cluster_pictures(result.dataset.features, result.labels, result.confidence)
+        if views.view:
+            rows = np.asarray(views.view["rows"], dtype=np.int64)
+            image_map = thumbnail_map(np.asarray(result.dataset.features)[rows], views.view["xy"],
+                                      np.asarray(views.view["labels"]), seed=result.seed)
         if result.dataset.truth is not None:
             confusion_matrix = confusion(result.dataset.truth, result.labels, result.dataset.truth_names)
     page = env.from_string(template_text).render(
         r=result, s=summary, v=views, images=images, scores=scores, k_votes=k_votes, pictures=pictures,
-        confusion=confusion_matrix,
+        confusion=confusion_matrix, image_map=image_map,
         sizes=[(str(k), int(v)) for k, v in zip(*np.unique(result.labels, return_counts=True))],
         title=f"clusterlab: {html.escape(result.dataset.name)}")
     return page

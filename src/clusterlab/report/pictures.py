@@ -1,6 +1,7 @@
 """The image report's pictures: for each cluster a strip of its most typical images (highest
-confidence) and one of its least certain, as PNG data URIs, and the confusion matrix against
-the truth when one is given."""
+confidence) and one of its least certain; the report's 2-D map of the rows drawn with the images
+themselves as its points; both as PNG data URIs; and the confusion matrix against the truth when
+one is given."""
 
 from __future__ import annotations
 
@@ -33,9 +34,39 @@ def strip(images: np.ndarray) -> str | None:
     canvas = Image.new("RGB", (len(tiles) * (THUMB + 2), THUMB), "white")
     for i, tile in enumerate(tiles):
         canvas.paste(tile, (i * (THUMB + 2), 0))
+    return _png(canvas)
+
+
+def _png(canvas) -> str:
     buffer = io.BytesIO()
     canvas.save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def thumbnail_map(images: np.ndarray, xy: np.ndarray, labels: np.ndarray, *, most: int = 300, side: int = 900,
+                  thumb: int = 30, seed: int = 0) -> str | None:
+    """The 2-D map with a random `most` of its points drawn as their images, each framed in its
+    cluster's colour (the colours of the report's scatter plot; noise grey), as a PNG data URI."""
+    from PIL import Image
+
+    from .figures import _palette
+
+    xy, labels = np.asarray(xy, dtype=float), np.asarray(labels)
+    if len(xy) == 0 or len(images) != len(xy):
+        return None
+    pick = np.random.default_rng(seed).permutation(len(xy))[:most]
+    span = np.ptp(xy, axis=0)
+    at = (xy[pick] - xy.min(axis=0)) / np.where(span > 0, span, 1.0) * (side - thumb - 4)
+    colours = _palette(int(labels.max()) + 1 if (labels >= 0).any() else 1)
+    canvas = Image.new("RGB", (side, side), "white")
+    for row, (x, y) in zip(pick, at):
+        colour = (160, 160, 160) if labels[row] < 0 else tuple(int(255 * c) for c in colours[labels[row]][:3])
+        im = _uint8(images[row:row + 1])[0]
+        tile = Image.fromarray(im if im.ndim == 2 or im.shape[-1] != 1 else im[..., 0]).convert("RGB")
+        framed = Image.new("RGB", (thumb + 4, thumb + 4), colour)
+        framed.paste(tile.resize((thumb, thumb), Image.BILINEAR), (2, 2))
+        canvas.paste(framed, (int(x), int(side - thumb - 4 - y)))  # y up, as in the scatter plot
+    return _png(canvas)
 
 
 def cluster_pictures(images: np.ndarray, labels: np.ndarray, confidence: np.ndarray | None, typical: int = 10,
