@@ -17,8 +17,8 @@ def test_features_are_cached_by_content_and_a_hit_skips_the_network(tmp_path, mo
     def no_network():
         raise AssertionError("the network ran although the features were cached")
 
-    spec = backbones.BACKBONES["efficientnet_lite0"]
-    monkeypatch.setitem(backbones.BACKBONES, "efficientnet_lite0",
+    spec = backbones.BACKBONES[backbones.DEFAULT_BACKBONE]
+    monkeypatch.setitem(backbones.BACKBONES, backbones.DEFAULT_BACKBONE,
                         backbones.Backbone(**{**spec.__dict__, "load": no_network}))
     np.testing.assert_array_equal(backbones.features(images), first)
     changed = images.copy()
@@ -100,8 +100,17 @@ def test_a_short_budget_skips_a_backbone_that_would_not_finish_and_says_so(tmp_p
     images = images.astype(np.uint8)
     result = auto(Dataset("grey", images, array_schema(images), truth=np.repeat([0, 1], 40)), budget=0.001)
     chosen = next(d for d in result.decisions if d.step == "representation")
-    assert chosen.choice == "pixels" and "skipped efficientnet_lite0" in chosen.reason
+    assert chosen.choice == "pixels" and "skipped efficientnet_lite1" in chosen.reason
     assert "no autoencoder: the budget left too little time" in chosen.reason
     assert result.k >= 2 and result.labels.shape == (80,)
     with pytest.raises(ParameterError, match="budget"):
         auto(Dataset("grey", images, array_schema(images)), budget=-1)
+
+
+def test_the_representation_that_leads_at_the_most_k_wins_not_the_highest_peak():
+    from clusterlab.job.images import leads
+
+    steady = {2: 0.5, 3: 0.6, 4: 0.7, 5: 0.7, 6: 0.69}
+    rising = {2: 0.4, 3: 0.5, 4: 0.6, 5: 0.65, 6: 0.72}  # highest peak, at the range's end only
+    assert leads({"steady": steady, "rising": rising}) == {"steady": 4, "rising": 1}
+    assert leads({"a": steady, "b": dict(steady)}) == {"a": 5, "b": 5}  # a tie counts for each

@@ -398,7 +398,7 @@ def test_backbone_baselines_cluster_the_features_and_predict_new_images(images, 
 def test_backbone_names_its_allowed_clusterers_and_backbones():
     with pytest.raises(ParameterError, match="head, kmeans, mixture, spectral"):
         make_method("backbone", clusterer="dbscan")
-    with pytest.raises(NotFoundError, match="efficientnet_lite0"):
+    with pytest.raises(NotFoundError, match="efficientnet_lite0, efficientnet_lite1"):
         make_method("backbone", backbone="resnet50")
     with pytest.raises(ParameterError, match="no option net"):
         make_method("backbone", net="mlp")
