@@ -4,7 +4,7 @@ input sizes, on *training* images only (the test sets of results/images.md are n
 For CIFAR-10 and Fashion-MNIST training images (3,000 of each, the sets where auto chose the
 features): seconds per image on this machine, the 20-nearest-neighbour label agreement of the
 unit-length features, and ACC at the true k of k-means (10 starts) and of the SCAN-style head.
-Written to runs/backbones-design.csv for the note in deep/backbones.py.
+Written to results/backbones-design.csv for the note in deep/backbones.py.
 
 Usage: python benchmarks/backbones_design.py [--rows 3000] [--sizes 128,224]
 """
@@ -24,7 +24,7 @@ from _common import default_data_dir  # noqa: E402
 
 SETS = {"cifar10": "images/cifar10:train", "fashion-mnist": "images/fashion-mnist:train"}
 CANDIDATES = [(0, 128), (1, 128), (2, 128), (0, 224), (2, 224)]
-OUT = Path(__file__).resolve().parents[1] / "runs" / "backbones-design.csv"
+OUT = Path(__file__).resolve().parents[1] / "results" / "backbones-design.csv"
 
 
 def main() -> None:

@@ -8,7 +8,9 @@ N2D's tail) gives a partition at the true k. Each partition is scored as the job
 without labels: its modularity on every representation's 20-nearest-neighbour graph and on their
 sum; and with the labels, which the job never sees: ACC. Also each representation's k-means
 modularity curve over k = 2..15 and its 20-NN label agreement. Written to
-runs/images-design.csv; the representations are kept in runs/images-design-NAME.npz.
+results/images-design.csv (the k curves in results/images-design-k.csv); the representations are
+kept in runs/images-design-NAME.npz. The features here are EfficientNet-Lite0's (this design came
+before the backbone's, benchmarks/backbones_design.py).
 
 Usage: python benchmarks/images_design.py [--rows 5000] [--epochs 100] [--only NAME,...]
 """
@@ -28,8 +30,8 @@ from _common import default_data_dir  # noqa: E402
 
 SETS = {"usps": "images/usps:train", "fashion-mnist": "images/fashion-mnist:train", "cifar10": "images/cifar10:train"}
 RUNS = Path(__file__).resolve().parents[1] / "runs"
-OUT = RUNS / "images-design.csv"
-CURVES = RUNS / "images-design-k.csv"
+OUT = Path(__file__).resolve().parents[1] / "results" / "images-design.csv"
+CURVES = OUT.with_name("images-design-k.csv")
 
 
 def representations(name: str, rows: int, epochs: int) -> tuple[dict, np.ndarray, dict]:

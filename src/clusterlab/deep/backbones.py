@@ -72,7 +72,7 @@ def _lite(level: int, size: int) -> Backbone:
 BACKBONES = {"efficientnet_lite0": _lite(0, 128), "efficientnet_lite1": _lite(1, 128)}
 # The one `auto` reads images through (one, so that the representations it measures are the
 # pixels and one set of features). Lite1 at 128 px, chosen on 3,000 training images each of
-# CIFAR-10 and Fashion-MNIST (benchmarks/backbones_design.py; runs/backbones-design.csv): its
+# CIFAR-10 and Fashion-MNIST (benchmarks/backbones_design.py; results/backbones-design.csv): its
 # features' 20-nearest-neighbour label agreement was the highest of Lite0/1/2 on both (CIFAR-10
 # 55.7 % against Lite0's 53.0 and Lite2's 55.3; Fashion 74.0 against 73.1 and 72.7), at 12-14 ms
 # per image against Lite0's 11; k-means and the head on them: CIFAR-10 51.5 / 52.3 % ACC against

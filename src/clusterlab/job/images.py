@@ -19,7 +19,7 @@ of USPS, Fashion-MNIST and CIFAR-10 (3,000 images each, labels read only to judg
 the first test-set report, where the judge of partitions, tried first, said k = 4 on USPS and 2
 on CIFAR-10. The autoencoder and the choice of clusterer were chosen after that report (which
 read MNIST-test 82.3 %, USPS 63.4 % ACC with the head alone), again on training images only
-(`benchmarks/images_design.py`, 5,000 of each split, true k; runs/images-design.csv), ACC %:
+(`benchmarks/images_design.py`, 5,000 of each split, true k; results/images-design.csv), ACC %:
 
 | training split | pixels: head / UMAP+mixture | features: head / UMAP+mixture | autoencoder: head / UMAP+mixture |
 |---|---|---|---|
