@@ -82,6 +82,10 @@ def report() -> str:
               "job/images.py and benchmarks/images_design.py). `best of deep.md` is the best mean ACC of a deep method in results/deep.md "
               "on the same images (k given there, configs chosen by hand); k-means on pixels from the same file.",
               "", markdown_table(table, ".1f"), "",
+              "Goals (ACC within 15 minutes, k within +-1 of 10, k found by the job): " + "; ".join(
+                  f"{r.dataset}: ACC {100 * r.acc:.1f} % {'meets' if r.acc >= GOALS[r.dataset] else 'misses'} "
+                  f"{100 * GOALS[r.dataset]:.0f} %, k = {r.k} {'within' if abs(r.k - r['true k']) <= 1 else 'outside'}"
+                  f" +-1, {r.seconds / 60:.1f} min" for _, r in runs.iterrows()) + ".", "",
               "Steps in seconds per set (the job's own timings): " + "; ".join(
                   f"{r.dataset}: {r.timings}" for _, r in runs.iterrows()) + ".",
               "", "Highest modularity of each representation and its k: " + "; ".join(
