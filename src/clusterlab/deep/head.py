@@ -19,7 +19,7 @@ from ..errors import DataError, ParameterError
 from ..prep.encode import unit_rows
 
 
-def _inputs(x: np.ndarray) -> np.ndarray:
+def head_inputs(x: np.ndarray) -> np.ndarray:
     """Unit rows scaled by sqrt(d) / 4: a linear head on unit vectors gives logits too flat for any
     image to pass the self-labelling threshold. Measured on 3,000 CIFAR-10 *training* images
     (EfficientNet-Lite0 features, k = 10): ACC 53.6 % at scale 1 (no image confident), 59.2 % at
@@ -109,16 +109,22 @@ def self_label_epoch(head, optimiser, data, rng, *, n_clusters: int, threshold: 
     return share, True
 
 
+def check_head_options(n_neighbors: int, n_heads: int, epochs: int, self_label_epochs: int, threshold: float,
+                       epochs_name: str = "epochs") -> None:
+    """The head's options as its users pass them (FeatureHead, the session method), one error each."""
+    if n_neighbors < 1 or n_heads < 1 or epochs < 1 or self_label_epochs < 0:
+        raise ParameterError(f"n_neighbors, n_heads and {epochs_name} must be at least 1, self_label_epochs at least 0")
+    if not 0 < threshold < 1:
+        raise ParameterError(f"threshold must lie between 0 and 1, got {threshold}")
+
+
 class FeatureHead:
     def __init__(self, n_clusters: int = 10, n_neighbors: int = 20, entropy_weight: float = 5.0, epochs: int = 60,
                  self_label_epochs: int = 20, threshold: float = 0.99, n_heads: int = 5, batch_size: int = 256,
                  lr: float = 1e-3, random_state: int = 0, device: str = "cpu", time_limit: float | None = None):
         if n_clusters < 2:
             raise ParameterError(f"n_clusters must be at least 2, got {n_clusters}")
-        if n_neighbors < 1 or n_heads < 1 or epochs < 1 or self_label_epochs < 0:
-            raise ParameterError("n_neighbors, n_heads and epochs must be at least 1, self_label_epochs at least 0")
-        if not 0 < threshold < 1:
-            raise ParameterError(f"threshold must lie between 0 and 1, got {threshold}")
+        check_head_options(n_neighbors, n_heads, epochs, self_label_epochs, threshold)
         self.n_clusters, self.n_neighbors, self.entropy_weight = n_clusters, n_neighbors, entropy_weight
         self.epochs, self.self_label_epochs, self.threshold, self.n_heads = epochs, self_label_epochs, threshold, n_heads
         self.batch_size, self.lr, self.random_state, self.device = batch_size, lr, random_state, device
@@ -127,7 +133,7 @@ class FeatureHead:
     def fit(self, X, y=None):
         import torch
 
-        x = _inputs(X)
+        x = head_inputs(X)
         n = x.shape[0]
         if n <= max(self.n_neighbors, self.n_clusters):
             raise DataError(f"the head needs more rows ({n}) than neighbours ({self.n_neighbors}) and clusters "
@@ -182,7 +188,7 @@ class FeatureHead:
         import torch
 
         with torch.no_grad():
-            return self.head_(torch.from_numpy(_inputs(X))).softmax(dim=1).numpy()
+            return self.head_(torch.from_numpy(head_inputs(X))).softmax(dim=1).numpy()
 
     def predict(self, X) -> np.ndarray:
         return self.predict_proba(X).argmax(axis=1).astype(np.int64)

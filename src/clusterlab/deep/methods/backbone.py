@@ -17,7 +17,7 @@ from torch import nn
 
 from ...errors import ParameterError
 from ..backbones import DEFAULT_BACKBONE, features, get_backbone
-from ..head import _inputs, best_head, mine_neighbours, scan_epoch, self_label_epoch
+from ..head import best_head, check_head_options, head_inputs, mine_neighbours, scan_epoch, self_label_epoch
 from .base import DeepClusterer, Phase
 
 CLUSTERERS = ("head", "kmeans", "mixture", "spectral")
@@ -37,10 +37,7 @@ class BackboneClusterer(DeepClusterer):
         self.spec = get_backbone(backbone)
         if clusterer not in CLUSTERERS:
             raise ParameterError(f"clusterer {clusterer!r} is not allowed; choose one of: {', '.join(CLUSTERERS)}")
-        if n_neighbors < 1 or n_heads < 1 or head_epochs < 1 or self_label_epochs < 0:
-            raise ParameterError("n_neighbors, n_heads and head_epochs must be at least 1, self_label_epochs at least 0")
-        if not 0 < threshold < 1:
-            raise ParameterError(f"threshold must lie between 0 and 1, got {threshold}")
+        check_head_options(n_neighbors, n_heads, head_epochs, self_label_epochs, threshold, "head_epochs")
         self.clusterer, self.n_neighbors, self.entropy_weight = clusterer, n_neighbors, entropy_weight
         self.head_epochs, self.self_label_epochs, self.threshold, self.n_heads = (head_epochs, self_label_epochs,
                                                                                   threshold, n_heads)
@@ -65,10 +62,10 @@ class BackboneClusterer(DeepClusterer):
         images = data.permute(0, 2, 3, 1).cpu().numpy()  # the backbone reads (n, H, W, C) in [0, 1]
         return features(images, self.spec.name, device=str(self.device))
 
-    def _head_inputs(self, data: torch.Tensor, neighbours: bool = False):
+    def _inputs_of(self, data: torch.Tensor, neighbours: bool = False):
         key = (data.data_ptr(), tuple(data.shape))
         if self._seen is None or self._seen[0] != key:
-            self._seen = (key, torch.from_numpy(_inputs(self._features(data))).to(self.device), None)
+            self._seen = (key, torch.from_numpy(head_inputs(self._features(data))).to(self.device), None)
         if neighbours and self._seen[2] is None:
             mined = torch.from_numpy(mine_neighbours(self._seen[1].cpu().numpy(), self.n_neighbors))
             self._seen = (*self._seen[:2], mined)
@@ -76,7 +73,7 @@ class BackboneClusterer(DeepClusterer):
 
     @torch.no_grad()
     def embed(self, data: torch.Tensor, batch_size: int = 1024) -> torch.Tensor:
-        return torch.from_numpy(_inputs(self._features(data)))
+        return torch.from_numpy(head_inputs(self._features(data)))
 
     # ---- training ---------------------------------------------------------------------------
     def start_phase(self, index: int, data: torch.Tensor) -> None:
@@ -93,7 +90,7 @@ class BackboneClusterer(DeepClusterer):
             return self._fit_baseline(data)
         self._phase = index
         rng = np.random.default_rng([self.seed, index, epoch])
-        x, neighbours = self._head_inputs(data, neighbours=index == 0)
+        x, neighbours = self._inputs_of(data, neighbours=index == 0)
         if index == 0:
             losses = scan_epoch(self.model["heads"], self.optimizer, x, neighbours, rng, n_heads=self.n_heads,
                                 n_clusters=self.n_clusters, entropy_weight=self.entropy_weight,
@@ -112,7 +109,7 @@ class BackboneClusterer(DeepClusterer):
         from sklearn.cluster import KMeans, SpectralClustering
         from sklearn.mixture import GaussianMixture
 
-        x = self._head_inputs(data)[0].cpu().numpy()
+        x = self._inputs_of(data)[0].cpu().numpy()
         k = self.n_clusters
         if self.clusterer == "kmeans":
             labels = KMeans(k, n_init=10, random_state=self.seed).fit_predict(x)
@@ -139,7 +136,7 @@ class BackboneClusterer(DeepClusterer):
         return self._head_labels(data, self.model["heads"] if self._phase == 0 else self.model["head"])
 
     def _head_labels(self, data: torch.Tensor, layer: nn.Module) -> np.ndarray:
-        x = self._head_inputs(data)[0]
+        x = self._inputs_of(data)[0]
         with torch.no_grad():
             logits = layer(x)
             if layer is self.model["heads"]:  # the best head so far of the ones side by side
@@ -149,12 +146,12 @@ class BackboneClusterer(DeepClusterer):
 
     def predict_proba(self, data: torch.Tensor) -> np.ndarray:
         with torch.no_grad():
-            return self.model["head"](self._head_inputs(data)[0]).softmax(dim=1).cpu().numpy()
+            return self.model["head"](self._inputs_of(data)[0]).softmax(dim=1).cpu().numpy()
 
     def predict_tensor(self, data: torch.Tensor) -> np.ndarray:
         if self.clusterer == "head":
             return self._head_labels(data, self.model["head"])
-        x = self._head_inputs(data)[0].cpu()
+        x = self._inputs_of(data)[0].cpu()
         if self.clusterer == "mixture":  # the diagonal Gaussians' log-density, expanded to stay (n, k)
             means, precisions = self.extra["means"].cpu(), self.extra["precisions"].cpu()
             squared = (x ** 2) @ precisions.T - 2 * x @ (means * precisions).T + (means ** 2 * precisions).sum(dim=1)
