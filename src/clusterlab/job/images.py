@@ -224,8 +224,9 @@ def run(dataset, *, max_k: int, seed: int, missing: str, runners_up: int, on_est
             reps["autoencoder"] = (z, z, pca)
             chosen = "autoencoder"
             learnt = (f"; so the images are read through a reconstruction autoencoder trained on their pixels "
-                      f"({epochs} epochs, {AE_LATENT}-dimensional codes), N2D's representation, whose UMAP "
-                      f"clusters beat the pixels' on the digits it was designed on")
+                      f"({epochs} epochs, {AE_LATENT}-dimensional codes), N2D's representation: on training "
+                      f"images of USPS and Fashion-MNIST its UMAP clusters beat the pixels' (94.0 against 83.4 %, "
+                      f"61.4 against 54.5 % ACC; job/images.py)")
     decisions.append(Decision("representation", chosen,
                               f"k-means partitions in {family} respect the images' {NEIGHBOURS}-nearest-neighbour "
                               f"graph best at the most k of 2..{max_k} (modularity: {said})" + learnt
