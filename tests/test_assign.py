@@ -10,6 +10,7 @@ from clusterlab.algorithms import fit_predict
 from clusterlab.data.tables import read_table
 from clusterlab.errors import DataError
 from clusterlab.fitted import FittedModel, assign, placement_of
+from clusterlab.fitted.assign import encoder_codes
 from clusterlab.prep import encode
 from clusterlab.prep.saved import InputSteps
 from clusterlab.prep.tidy import tidy
@@ -136,13 +137,32 @@ def test_images_round_trip(tmp_path):
     images = np.clip(np.repeat(base, 30, axis=0) + rng.normal(scale=12, size=(90, 8, 8)), 0, 255).astype(np.uint8)
     np.savez(tmp_path / "imgs.npz", x=images)
     out = _auto(tmp_path, tmp_path / "imgs.npz")
-    steps = FittedModel.load(out).steps
-    assert steps.backbone == "autoencoder" and steps.encoder["net"] == "mlp"  # the pixels won: read through codes
     result = assign(out, tmp_path / "imgs.npz")
     np.testing.assert_array_equal(result.labels, pd.read_csv(out / "labels.csv").cluster)
     np.savez(tmp_path / "wrong.npz", x=images[:, :4])
     with pytest.raises(DataError, match=r"rows of shape \(8, 8\)"):
         assign(out, tmp_path / "wrong.npz")
+
+
+def test_images_read_through_the_trained_autoencoder_round_trip(tmp_path, monkeypatch):
+    """When the pixels win, auto trains an autoencoder; the saved model reads new images through it."""
+    from clusterlab.data.dataset import Dataset, array_schema
+    from clusterlab.job import auto, images, write_outputs
+
+    monkeypatch.setenv("CLUSTERLAB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(images, "leads", lambda curves: {name: int(name == "pixels") for name in curves})
+    rng = np.random.default_rng(1)
+    base = rng.integers(0, 256, size=(3, 8, 8))
+    pictures = np.clip(np.repeat(base, 30, axis=0) + rng.normal(scale=12, size=(90, 8, 8)), 0, 255).astype(np.uint8)
+    result = auto(Dataset("pictures", pictures, array_schema(pictures)))
+    write_outputs(result, tmp_path / "run", report=False)
+    steps = FittedModel.load(tmp_path / "run").steps
+    assert steps.backbone == "autoencoder" and steps.encoder["net"] == "mlp"
+    again = assign(tmp_path / "run", Dataset("pictures", pictures, array_schema(pictures)))
+    np.testing.assert_array_equal(again.labels, result.labels)
+    steps.arrays.pop(next(k for k in steps.arrays if k.startswith("encoder.")))
+    with pytest.raises(DataError, match="saved encoder does not fit"):
+        encoder_codes(steps, pictures)
 
 
 @pytest.fixture
