@@ -178,8 +178,9 @@ def clusterings(z: np.ndarray, head_input: np.ndarray, k: int, seed: int, time_l
                       random_state=seed).fit_transform(z)
     mixture = GaussianMixture(k, covariance_type="full", n_init=4, random_state=seed).fit(u)
     out["umap + mixture"] = (mixture.predict(u), mixture.predict_proba(u).max(axis=1),
-                             f"UMAP to {u.shape[1]} dimensions (as many as clusters, as in N2D) ({UMAP_NEIGHBOURS} neighbours, min_dist 0), then a "
-                             f"Gaussian mixture (full covariances, best of 4 starts), as in N2D", None)
+                             f"N2D's tail: UMAP to {u.shape[1]} dimensions, one per cluster ({UMAP_NEIGHBOURS} "
+                             f"neighbours, min_dist 0), then a Gaussian mixture (full covariances, best of 4 starts)",
+                             None)
     head = FeatureHead(k, random_state=seed, time_limit=time_left).fit(head_input)
     out["clustering head"] = (head.labels_, head.predict_proba(head_input).max(axis=1),
                               f"SCAN-style head on {head_input.shape[1]} dimensions: 20 neighbours mined per image, "
