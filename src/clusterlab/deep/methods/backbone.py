@@ -41,7 +41,7 @@ class BackboneClusterer(DeepClusterer):
         self.clusterer, self.n_neighbors, self.entropy_weight = clusterer, n_neighbors, entropy_weight
         self.head_epochs, self.self_label_epochs, self.threshold, self.n_heads = (head_epochs, self_label_epochs,
                                                                                   threshold, n_heads)
-        self._seen: tuple | None = None  # (key of the images, their head inputs, their neighbours)
+        self._seen: tuple | None = None  # (the images last read, their head inputs, their neighbours)
         self._phase = 0  # the phase of the epoch last trained, whose labels a runner asks for
 
     def build(self, shape: tuple[int, int, int]) -> None:
@@ -63,9 +63,9 @@ class BackboneClusterer(DeepClusterer):
         return features(images, self.spec.name, device=str(self.device))
 
     def _inputs_of(self, data: torch.Tensor, neighbours: bool = False):
-        key = (data.data_ptr(), tuple(data.shape))
-        if self._seen is None or self._seen[0] != key:
-            self._seen = (key, torch.from_numpy(head_inputs(self._features(data))).to(self.device), None)
+        # the images themselves are held, not their address, which a freed tensor could pass on to another
+        if self._seen is None or self._seen[0] is not data:
+            self._seen = (data, torch.from_numpy(head_inputs(self._features(data))).to(self.device), None)
         if neighbours and self._seen[2] is None:
             mined = torch.from_numpy(mine_neighbours(self._seen[1].cpu().numpy(), self.n_neighbors))
             self._seen = (*self._seen[:2], mined)
