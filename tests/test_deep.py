@@ -359,7 +359,7 @@ def test_patch_kmeans_refuses_network_options_and_impossible_sizes(images):
 def _backbone_config(path, tmp_path, *more):
     return load_config(None, ["method=backbone", f"data.source={path}", "data.label=y", "model.n_clusters=3",
                               "model.n_neighbors=5", "model.head_epochs=3", "model.self_label_epochs=2",
-                              "model.batch_size=16", f"run.out={tmp_path}", *more])
+                              "model.threshold=0.34", "model.batch_size=16", f"run.out={tmp_path}", *more])
 
 
 def test_backbone_head_in_the_session_runner_resumes_to_the_same_state(images_file, tmp_path, monkeypatch):
@@ -367,6 +367,8 @@ def test_backbone_head_in_the_session_runner_resumes_to_the_same_state(images_fi
     straight = Session.new(_backbone_config(images_file, tmp_path, "run.name=straight"))
     a = straight.run()
     assert a["epochs"] == 5 and a["ari"] > 0.9  # three shapes the pretrained features tell apart
+    state = json.loads((straight.folder / "checkpoint" / "state.json").read_text())
+    assert state["history"][-1]["confident_share"] > 0.5  # self-labelling trained (with dropout) before the kill
     killed = Session.new(_backbone_config(images_file, tmp_path, "run.name=killed"))
 
     def kill_after_step_4(record, total):

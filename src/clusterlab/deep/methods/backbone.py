@@ -90,6 +90,7 @@ class BackboneClusterer(DeepClusterer):
             return self._fit_baseline(data)
         self._phase = index
         rng = np.random.default_rng([self.seed, index, epoch])
+        torch.manual_seed(int(rng.integers(2**31 - 1)))  # self-labelling's dropout, from the same seed
         x, neighbours = self._inputs_of(data, neighbours=index == 0)
         if index == 0:
             losses = scan_epoch(self.model["heads"], self.optimizer, x, neighbours, rng, n_heads=self.n_heads,
