@@ -32,6 +32,7 @@ SETS = {"usps": "images/usps:train", "fashion-mnist": "images/fashion-mnist:trai
 RUNS = Path(__file__).resolve().parents[1] / "runs"
 OUT = Path(__file__).resolve().parents[1] / "results" / "images-design.csv"
 CURVES = OUT.with_name("images-design-k.csv")
+RULES = OUT.with_name("images-design-rules.csv")
 
 
 def representations(name: str, rows: int, epochs: int) -> tuple[dict, np.ndarray, dict]:
@@ -107,6 +108,43 @@ def k_curves(names: list[str]) -> None:
             pd.DataFrame(rows).to_csv(CURVES, index=False)
 
 
+def rule_curves() -> None:
+    """k-means modularity curves (k = 2..15) of the pixels, the default backbone's features and the
+    autoencoder's codes on the three training samples and on scikit-learn's bundled 8 x 8 digits
+    (1,797 images, shipped inside the package), for comparing rules of representation and k."""
+    from sklearn.datasets import load_digits
+
+    from clusterlab.deep.backbones import DEFAULT_BACKBONE, features
+    from clusterlab.deep.methods.n2d import N2D
+    from clusterlab.job.images import _components, measure
+    from clusterlab.prep.encode import pixel_rows, unit_rows
+
+    rows = pd.read_csv(RULES).to_dict("records") if RULES.exists() else []
+    for name in [*SETS, "sklearn-digits"]:
+        if any(r["dataset"] == name for r in rows):
+            continue
+        if name == "sklearn-digits":
+            digits = load_digits()
+            images = (digits.images * (255 / 16)).astype(np.uint8)
+            ae = N2D(n_clusters=10, net="mlp", latent=10, pretrain_epochs=100, manifold="pca", seed=0).fit(images)
+            reps = {"pixels": _components(pixel_rows(images), 0)[1], "autoencoder": _components(ae.transform(images), 0)[1]}
+        else:
+            saved, _, _ = representations(name, 0, 0)
+            ds_pick = np.random.default_rng(0)
+            from clusterlab.data import load
+
+            ds = load(SETS[name], data_dir=default_data_dir())
+            pick = ds_pick.choice(ds.n, len(saved["pixels"]), replace=False)
+            images = np.asarray(ds.features)[pick]
+            reps = {"pixels": saved["pixels"], "autoencoder": saved["autoencoder"]}
+        reps[DEFAULT_BACKBONE] = _components(unit_rows(features(images, DEFAULT_BACKBONE)), 0)[1]
+        for rep, z in reps.items():
+            curve = measure(z, 15, 0)
+            rows.append({"dataset": name, "representation": rep, **{str(k): round(v, 4) for k, v in curve.items()}})
+            print(rows[-1], flush=True)
+        pd.DataFrame(rows).to_csv(RULES, index=False)
+
+
 def main() -> None:
     from clusterlab.deep.head import mine_neighbours
     from clusterlab.job.images import measure
@@ -118,7 +156,11 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--only", default="")
     parser.add_argument("--curves", action="store_true", help="the k curves of UMAP + mixture instead")
+    parser.add_argument("--rules", action="store_true", help="k-means curves for comparing rules instead")
     args = parser.parse_args()
+    if args.rules:
+        rule_curves()
+        return
     if args.curves:
         k_curves([n for n in SETS if not args.only or n in args.only.split(",")])
         return

@@ -100,7 +100,7 @@ def test_a_short_budget_skips_a_backbone_that_would_not_finish_and_says_so(tmp_p
     images = images.astype(np.uint8)
     result = auto(Dataset("grey", images, array_schema(images), truth=np.repeat([0, 1], 40)), budget=0.001)
     chosen = next(d for d in result.decisions if d.step == "representation")
-    assert chosen.choice == "pixels" and "skipped efficientnet_lite1" in chosen.reason
+    assert chosen.choice == "pixels" and "skipped efficientnet_lite0" in chosen.reason
     assert "no autoencoder: the budget left too little time" in chosen.reason
     assert result.k >= 2 and result.labels.shape == (80,)
     with pytest.raises(ParameterError, match="budget"):
