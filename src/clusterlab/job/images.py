@@ -77,15 +77,21 @@ AE_RESERVE = 0.25  # share of the budget kept back from the autoencoder for the 
 UMAP_NEIGHBOURS = 10  # N2D's own setting (deep/methods/n2d.py)
 
 
-def measure(z: np.ndarray, max_k: int, seed: int) -> dict[int, float]:
-    """k -> modularity of k-means (4 starts) on the neighbour graph of (a sample of) `z`."""
-    from sklearn.cluster import KMeans
-
+def neighbour_graph(z: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the rows sampled, their NEIGHBOURS nearest sampled rows): the graph partitions are scored on."""
     from ..deep.head import mine_neighbours
 
     rows = subsample(z.shape[0], MEASURE_ROWS, seed)
+    return rows, mine_neighbours(z[rows], min(NEIGHBOURS, len(rows) - 1))
+
+
+def measure(z: np.ndarray, max_k: int, seed: int, graph: tuple | None = None) -> dict[int, float]:
+    """k -> modularity of k-means (4 starts) on the neighbour graph of (a sample of) `z`
+    (`graph`, from `neighbour_graph`, when it is already mined)."""
+    from sklearn.cluster import KMeans
+
+    rows, neighbours = graph if graph is not None else neighbour_graph(z, seed)
     zs = z[rows]
-    neighbours = mine_neighbours(zs, min(NEIGHBOURS, len(zs) - 1))
     out = {}
     for k in range(2, min(max_k, len(zs) - 1) + 1):
         labels = KMeans(k, n_init=4, random_state=seed).fit_predict(zs)
@@ -111,24 +117,23 @@ def leads(curves: dict[str, dict[int, float]]) -> dict[str, int]:
 
 def representations(images: np.ndarray, seed: int, budget_s: float | None, progress=None) -> tuple[dict, list[str]]:
     """name -> (features for the head, their principal components, fitted PCA); and what was skipped."""
-    from ..deep.backbones import DEFAULT_BACKBONE, features, get_backbone
+    from ..deep.backbones import DEFAULT_BACKBONE, features
     from ..prep.encode import pixel_rows, unit_rows
 
     pca, z = _components(pixel_rows(images), seed)
     out = {"pixels": (z, z, pca)}
     skipped = []
-    for name in (get_backbone(DEFAULT_BACKBONE).name,):
-        start = time.perf_counter()
-        if budget_s is not None:  # time one small batch first, so a slow backbone is known before it runs
-            probe = features(images[: min(16, len(images))], name, cache=False)
-            per_image = (time.perf_counter() - start) / len(probe)
-            if per_image * len(images) > budget_s / 2:
-                skipped.append(f"{name}: about {per_image * len(images) / 60:.1f} min for {len(images):,} images, "
-                               f"over half the budget")
-                continue
-        f = features(images, name, progress=progress)
-        pca_f, zf = _components(unit_rows(f), seed)
-        out[name] = (f, zf, pca_f)
+    name, start = DEFAULT_BACKBONE, time.perf_counter()
+    if budget_s is not None:  # time one small batch first, so a slow backbone is known before it runs
+        probe = features(images[: min(16, len(images))], name, cache=False)
+        per_image = (time.perf_counter() - start) / len(probe)
+        if per_image * len(images) > budget_s / 2:
+            skipped.append(f"{name}: about {per_image * len(images) / 60:.1f} min for {len(images):,} images, "
+                           f"over half the budget")
+            return out, skipped
+    f = features(images, name, progress=progress)
+    pca_f, zf = _components(unit_rows(f), seed)
+    out[name] = (f, zf, pca_f)
     return out, skipped
 
 
@@ -204,7 +209,8 @@ def run(dataset, *, max_k: int, seed: int, missing: str, runners_up: int, on_est
     reps, skipped = representations(images, seed, budget_s, progress)
     timings["representations"] = time.perf_counter() - start
     t = time.perf_counter()
-    curves = {name: measure(z, max_k, seed) for name, (_, z, _) in reps.items()}
+    graphs = {name: neighbour_graph(z, seed) for name, (_, z, _) in reps.items()}
+    curves = {name: measure(z, max_k, seed, graphs[name]) for name, (_, z, _) in reps.items()}
     best = {name: max(curve, key=curve.get) for name, curve in curves.items()}
     wins = leads(curves)
     family = max(curves, key=lambda n: (wins[n], curves[n][best[n]]))
@@ -247,10 +253,7 @@ def run(dataset, *, max_k: int, seed: int, missing: str, runners_up: int, on_est
     t = time.perf_counter()
     options = clusterings(z, head_input, k_found, seed, left())
     timings["clusterers"] = time.perf_counter() - t
-    rows = subsample(z.shape[0], MEASURE_ROWS, seed)
-    from ..deep.head import mine_neighbours
-
-    graph = mine_neighbours(z[rows], min(NEIGHBOURS, len(rows) - 1))
+    rows, graph = graphs[chosen] if chosen in graphs else neighbour_graph(z, seed)  # the codes' is new
     fit = {name: neighbour_modularity(graph, option[0][rows]) for name, option in options.items()}
     algorithm = max(fit, key=fit.get)
     labels, confidence, note, estimator = options[algorithm]

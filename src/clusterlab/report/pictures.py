@@ -27,14 +27,18 @@ def strip(images: np.ndarray) -> str | None:
 
     if len(images) == 0:
         return None
-    tiles = []
-    for im in _uint8(images):
-        tile = Image.fromarray(im if im.ndim == 2 or im.shape[-1] != 1 else im[..., 0])
-        tiles.append(tile.convert("RGB").resize((THUMB, THUMB), Image.NEAREST))
+    tiles = [_tile(im).resize((THUMB, THUMB), Image.NEAREST) for im in _uint8(images)]
     canvas = Image.new("RGB", (len(tiles) * (THUMB + 2), THUMB), "white")
     for i, tile in enumerate(tiles):
         canvas.paste(tile, (i * (THUMB + 2), 0))
     return _png(canvas)
+
+
+def _tile(im: np.ndarray):
+    """One 8-bit image (h, w[, channels]) as an RGB picture."""
+    from PIL import Image
+
+    return Image.fromarray(im if im.ndim == 2 or im.shape[-1] != 1 else im[..., 0]).convert("RGB")
 
 
 def _png(canvas) -> str:
@@ -59,12 +63,10 @@ def thumbnail_map(images: np.ndarray, xy: np.ndarray, labels: np.ndarray, *, mos
     at = (xy[pick] - xy.min(axis=0)) / np.where(span > 0, span, 1.0) * (side - thumb - 4)
     colours = _palette(int(labels.max()) + 1 if (labels >= 0).any() else 1)
     canvas = Image.new("RGB", (side, side), "white")
-    for row, (x, y) in zip(pick, at):
+    for row, im, (x, y) in zip(pick, _uint8(images[pick]), at):  # one grey scale for all, as in the strips
         colour = (160, 160, 160) if labels[row] < 0 else tuple(int(255 * c) for c in colours[labels[row]][:3])
-        im = _uint8(images[row:row + 1])[0]
-        tile = Image.fromarray(im if im.ndim == 2 or im.shape[-1] != 1 else im[..., 0]).convert("RGB")
         framed = Image.new("RGB", (thumb + 4, thumb + 4), colour)
-        framed.paste(tile.resize((thumb, thumb), Image.BILINEAR), (2, 2))
+        framed.paste(_tile(im).resize((thumb, thumb), Image.BILINEAR), (2, 2))
         canvas.paste(framed, (int(x), int(side - thumb - 4 - y)))  # y up, as in the scatter plot
     return _png(canvas)
 

@@ -145,10 +145,6 @@ class BackboneClusterer(DeepClusterer):
                 logits = logits[:, best * self.n_clusters:(best + 1) * self.n_clusters]
         return logits.argmax(dim=1).cpu().numpy()
 
-    def predict_proba(self, data: torch.Tensor) -> np.ndarray:
-        with torch.no_grad():
-            return self.model["head"](self._inputs_of(data)[0]).softmax(dim=1).cpu().numpy()
-
     def predict_tensor(self, data: torch.Tensor) -> np.ndarray:
         if self.clusterer == "head":
             return self._head_labels(data, self.model["head"])
