@@ -123,10 +123,10 @@ class BackboneClusterer(DeepClusterer):
         else:
             labels = SpectralClustering(k, affinity="nearest_neighbors", n_neighbors=self.n_neighbors,
                                         assign_labels="cluster_qr", random_state=self.seed).fit_predict(x)
-        # new images go to the nearest centre of the clusters found (spectral has no rule of its own)
-        centres = np.stack([x[labels == c].mean(axis=0) if (labels == c).any() else np.full(x.shape[1], np.inf)
-                            for c in range(k)])
-        self.extra["centroids"] = torch.from_numpy(centres.astype(np.float32))
+        if self.clusterer != "mixture":  # new images go to the nearest centre (spectral has no rule of its own)
+            centres = np.stack([x[labels == c].mean(axis=0) if (labels == c).any() else np.full(x.shape[1], np.inf)
+                                for c in range(k)])
+            self.extra["centroids"] = torch.from_numpy(centres.astype(np.float32))
         self.epoch_labels = np.asarray(labels)
         return {"clusters_used": float(np.unique(labels).size)}
 
