@@ -6,11 +6,16 @@ and NCA against the truth of the same rows (best over the reference labellings).
 
 Datasets: the six clustbench batteries (as the framework prepares them) and the 26 tables of
 DATA/tabular (label set aside; standardised, one-hot, imputed: auto's own encoding of a table).
+With `--synthetic N`, also N synthetic datasets (battery `synthetic`) from the generator the
+recommender's meta-dataset uses, drawn from a stream of its own (seeds from SYNTHETIC_SEED on,
+none of them among the recommender's training specs), so the judge can learn from shapes and
+sizes the real batteries lack; they are only ever training data, never scored.
+
 One row per candidate goes to runs/choice-candidates.csv (3 MB, not kept in the repository: the
 tables in results/ are what is committed), appended as each dataset finishes, so a stopped run
 resumes where it stopped.
 
-Usage: python benchmarks/choice_collect.py [--data-dir DIR] [--only battery/name,...]
+Usage: python benchmarks/choice_collect.py [--data-dir DIR] [--only battery/name,...] [--synthetic N]
 """
 
 from __future__ import annotations
@@ -30,15 +35,26 @@ from _common import ROOT, benchmark_matrix, default_data_dir  # noqa: E402
 OUT = ROOT / "runs" / "choice-candidates.csv"
 BATTERIES = ("wut", "fcps", "graves", "other", "uci", "g2mg")
 KS = range(2, 11)
+SYNTHETIC_SEED = 1_000_000  # the recommender's meta-dataset uses seeds 0..~10,000
 
 
-def datasets(data_dir: str) -> list[tuple[str, str]]:
+def datasets(data_dir: str, synthetic: int = 0) -> list[tuple[str, str]]:
     from clusterlab.data.batteries import dataset_names
 
     root = Path(data_dir)
     # The tables first: they are few and fast, and g2mg's 72 datasets of up to 128 dimensions are slow.
     out = [("tabular", p.stem) for p in sorted((root / "tabular").glob("*.csv"))]
-    return out + [(b, n) for b in BATTERIES for n in dataset_names(root / "clustbench", b)]
+    out += [(b, n) for b in BATTERIES for n in dataset_names(root / "clustbench", b)]
+    return out + [("synthetic", str(SYNTHETIC_SEED + i)) for i in range(synthetic)]
+
+
+def synthetic_matrix(name: str):
+    """The synthetic dataset of seed `name`, from the meta-dataset's generator."""
+    from clusterlab.data.synthetic import generate, sample_spec
+
+    seed = int(name)
+    dataset = generate(sample_spec(np.random.default_rng(seed), seed=seed))
+    return dataset, dataset.features
 
 
 def collect_one(data_dir: str, battery: str, name: str, seed: int = 0) -> pd.DataFrame:
@@ -48,7 +64,7 @@ def collect_one(data_dir: str, battery: str, name: str, seed: int = 0) -> pd.Dat
     from clusterlab.recommend.recommender import Recommender
 
     start = time.perf_counter()
-    dataset, x = benchmark_matrix(data_dir, battery, name)
+    dataset, x = synthetic_matrix(name) if battery == "synthetic" else benchmark_matrix(data_dir, battery, name)
     x = np.asarray(x, dtype=np.float64)
     consensus = estimate_k(x, min_k=2, max_k=max(KS), seed=seed)
     rec = Recommender.load().predict(x, seed=seed)
@@ -71,13 +87,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default=default_data_dir())
     parser.add_argument("--only", default="")
+    parser.add_argument("--synthetic", type=int, default=0, help="also this many synthetic datasets")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     done = set()
     if OUT.exists():
         old = pd.read_csv(OUT, usecols=["battery", "dataset"])
         done = set(zip(old.battery, old.dataset))
-    todo = [t for t in datasets(args.data_dir) if t not in done]
+    todo = [t for t in datasets(args.data_dir, args.synthetic) if t not in done]
     if args.only:
         wanted = {tuple(s.split("/", 1)) for s in args.only.split(",")}
         todo = [t for t in todo if t in wanted]
