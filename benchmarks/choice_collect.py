@@ -92,7 +92,7 @@ def main() -> None:
     warnings.simplefilter("ignore")
     done = set()
     if OUT.exists():
-        old = pd.read_csv(OUT, usecols=["battery", "dataset"])
+        old = pd.read_csv(OUT, usecols=["battery", "dataset"], dtype={"dataset": str})  # synthetic names are seeds
         done = set(zip(old.battery, old.dataset))
     todo = [t for t in datasets(args.data_dir, args.synthetic) if t not in done]
     if args.only:
