@@ -53,7 +53,8 @@ def feature_names():
 # Third session, design stage again: 200 synthetic datasets as extra training data
 # (choice_collect.py --synthetic 200) lowered the ridge from 0.847 to 0.782 on the development
 # batteries and raised the network (0.746 -> 0.826) and boosting (0.796 -> 0.800) to below the
-# plain ridge, so the judge stays the ridge on real data alone.
+# plain ridge; a pairwise linear ranker (the order within a dataset only) read 0.820 and 0.813.
+# So the judge stays the ridge on real data alone.
 DESIGN = {"family": "ridge", "margin": 0.02, "min_share": 0.01, "calibration": "quantile", "synthetic": False}
 # (margin, smallest cluster's share) tried in the design stage
 MARGINS = ((0.0, 0.0), (0.01, 0.0), (0.02, 0.0), (0.05, 0.0), (0.0, 0.01), (0.02, 0.005), (0.02, 0.01), (0.02, 0.02))
@@ -74,6 +75,7 @@ def families(seed: int = 0) -> dict:
                                                   random_state=seed)),
         "ridge": _JudgeModel,  # the same ridge as a scikit-learn pipeline, in the form that ships
         "ridge within datasets": _WithinModel,
+        "pairwise ranker": _PairwiseModel,
     }
 
 
@@ -107,6 +109,51 @@ class _WithinModel(_JudgeModel):
 
     def predict(self, x, groups):
         return self.judge.score(_centred(np.asarray(x, dtype=np.float64), groups))
+
+
+class _PairwiseModel:
+    """A linear ranker: logistic regression on the feature differences of candidate pairs of one
+    dataset, labelled by which of the two has the higher ARI and weighted by how much higher
+    (pairs within 0.01 are left out). It learns only the order within a dataset, which is all a
+    choice uses; its scores are then mapped onto the ARI scale by least squares, so the choice
+    rule's margins mean what they mean for the ridge."""
+
+    needs_groups = True
+    PAIRS = 400  # per dataset, drawn at random
+
+    def fit(self, x, y, groups):
+        from sklearn.linear_model import LogisticRegression
+
+        x, y, groups = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), np.asarray(groups)
+        self.median = np.nanmedian(x, axis=0)
+        self.median[~np.isfinite(self.median)] = 0.0
+        z = self._standard(x, fit=True)
+        rng = np.random.default_rng(0)
+        diffs, labels, weights = [], [], []
+        for g in pd.unique(groups):
+            idx = np.flatnonzero(groups == g)
+            i, j = rng.choice(idx, self.PAIRS), rng.choice(idx, self.PAIRS)
+            gap = y[i] - y[j]
+            keep = np.abs(gap) > 0.01
+            diffs.append(z[i[keep]] - z[j[keep]])
+            labels.append(gap[keep] > 0)
+            weights.append(np.abs(gap[keep]))
+        ranker = LogisticRegression(C=1.0, fit_intercept=False, max_iter=1000)
+        ranker.fit(np.vstack(diffs), np.concatenate(labels), sample_weight=np.concatenate(weights))
+        self.w = ranker.coef_[0]
+        score = z @ self.w
+        self.b, self.a = np.polyfit(score, y, 1)
+        return self
+
+    def _standard(self, x, fit=False):
+        x = np.where(np.isfinite(x), x, self.median)
+        if fit:
+            self.mean, self.scale = x.mean(axis=0), x.std(axis=0)
+            self.scale[self.scale == 0] = 1.0
+        return (x - self.mean) / self.scale
+
+    def predict(self, x, groups):
+        return self.a + self.b * (self._standard(np.asarray(x, dtype=np.float64)) @ self.w)
 
 
 def _centred(x: np.ndarray, groups) -> np.ndarray:
