@@ -28,7 +28,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import RESULTS, header, markdown_table  # noqa: E402
 
-from choice_collect import OUT as DATA  # noqa: E402
+from choice_collect import OUT as DATA, SYNTHETIC  # noqa: E402
 DEVELOPMENT = ("wut", "fcps", "graves")
 HELD_OUT = ("other", "uci", "g2mg")
 CLUSTRECNET_TABLES = ("BreastTissue", "Ecoli", "Glass", "Haberman", "Iris", "Parkinsons", "tae", "Transfusion",
@@ -122,12 +122,15 @@ class _PairwiseModel:
     PAIRS = 400  # per dataset, drawn at random
 
     def fit(self, x, y, groups):
+        from sklearn.impute import SimpleImputer
         from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
 
-        x, y, groups = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), np.asarray(groups)
-        self.median = np.nanmedian(x, axis=0)
-        self.median[~np.isfinite(self.median)] = 0.0
-        z = self._standard(x, fit=True)
+        y, groups = np.asarray(y, dtype=np.float64), np.asarray(groups)
+        # the ridge judge's own input steps, so the two differ only in what they are fitted to
+        self.steps = make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler())
+        z = self.steps.fit_transform(np.asarray(x, dtype=np.float64))
         rng = np.random.default_rng(0)
         diffs, labels, weights = [], [], []
         for g in pd.unique(groups):
@@ -141,19 +144,11 @@ class _PairwiseModel:
         ranker = LogisticRegression(C=1.0, fit_intercept=False, max_iter=1000)
         ranker.fit(np.vstack(diffs), np.concatenate(labels), sample_weight=np.concatenate(weights))
         self.w = ranker.coef_[0]
-        score = z @ self.w
-        self.b, self.a = np.polyfit(score, y, 1)
+        self.b, self.a = np.polyfit(z @ self.w, y, 1)
         return self
 
-    def _standard(self, x, fit=False):
-        x = np.where(np.isfinite(x), x, self.median)
-        if fit:
-            self.mean, self.scale = x.mean(axis=0), x.std(axis=0)
-            self.scale[self.scale == 0] = 1.0
-        return (x - self.mean) / self.scale
-
     def predict(self, x, groups):
-        return self.a + self.b * (self._standard(np.asarray(x, dtype=np.float64)) @ self.w)
+        return self.a + self.b * (self.steps.transform(np.asarray(x, dtype=np.float64)) @ self.w)
 
 
 def _centred(x: np.ndarray, groups) -> np.ndarray:
@@ -228,8 +223,8 @@ def main() -> None:
     parser.add_argument("--stage", choices=("design", "report"), required=True)
     args = parser.parse_args()
     frame = pd.read_csv(DATA, dtype={"dataset": str})  # synthetic datasets are named by their seed
-    synthetic = frame[frame.battery == "synthetic"].reset_index(drop=True)
-    frame = frame[frame.battery != "synthetic"].reset_index(drop=True)
+    synthetic = frame[frame.battery == SYNTHETIC].reset_index(drop=True)
+    frame = frame[frame.battery != SYNTHETIC].reset_index(drop=True)
     fold_of = pd.Series(folds(frame), index=frame.index)
     if args.stage == "design":
         dev = frame[frame.battery.isin(DEVELOPMENT)].reset_index(drop=True)

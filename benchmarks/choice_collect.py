@@ -35,6 +35,7 @@ from _common import ROOT, benchmark_matrix, default_data_dir  # noqa: E402
 OUT = ROOT / "runs" / "choice-candidates.csv"
 BATTERIES = ("wut", "fcps", "graves", "other", "uci", "g2mg")
 KS = range(2, 11)
+SYNTHETIC = "synthetic"  # the battery name of the synthetic datasets, training data only
 SYNTHETIC_SEED = 1_000_000  # the recommender's meta-dataset uses seeds 0..~10,000
 
 
@@ -45,7 +46,7 @@ def datasets(data_dir: str, synthetic: int = 0) -> list[tuple[str, str]]:
     # The tables first: they are few and fast, and g2mg's 72 datasets of up to 128 dimensions are slow.
     out = [("tabular", p.stem) for p in sorted((root / "tabular").glob("*.csv"))]
     out += [(b, n) for b in BATTERIES for n in dataset_names(root / "clustbench", b)]
-    return out + [("synthetic", str(SYNTHETIC_SEED + i)) for i in range(synthetic)]
+    return out + [(SYNTHETIC, str(SYNTHETIC_SEED + i)) for i in range(synthetic)]
 
 
 def synthetic_matrix(name: str):
@@ -64,7 +65,7 @@ def collect_one(data_dir: str, battery: str, name: str, seed: int = 0) -> pd.Dat
     from clusterlab.recommend.recommender import Recommender
 
     start = time.perf_counter()
-    dataset, x = synthetic_matrix(name) if battery == "synthetic" else benchmark_matrix(data_dir, battery, name)
+    dataset, x = synthetic_matrix(name) if battery == SYNTHETIC else benchmark_matrix(data_dir, battery, name)
     x = np.asarray(x, dtype=np.float64)
     consensus = estimate_k(x, min_k=2, max_k=max(KS), seed=seed)
     rec = Recommender.load().predict(x, seed=seed)
